@@ -1,0 +1,48 @@
+// buildApp(deps): the Fastify application with every route, no side effects at import and
+// nothing listening. main.ts wires real dependencies; tests wire their own.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { NamespaceService } from './catalog/namespace-service.js';
+import type { TableService } from './catalog/table-service.js';
+import type { Config } from './config.js';
+import type { BodyValidator } from './http/body-validation.js';
+import { registerErrorHandling } from './http/error-handler.js';
+import { registerJsonBodyParser } from './http/json-body.js';
+import { loadOpenApiDocument } from './http/openapi-document.js';
+import { registerConfigRoutes } from './http/routes/config-routes.js';
+import { registerHealthRoutes, type HealthChecks } from './http/routes/health-routes.js';
+import { registerNamespaceRoutes } from './http/routes/namespace-routes.js';
+import { registerTableRoutes } from './http/routes/table-routes.js';
+import type { WarehouseResolver } from './http/warehouse-resolver.js';
+
+export interface AppDependencies {
+  config: Pick<Config, 's3' | 'bodyLimitBytes' | 'requestTimeoutMs' | 'logLevel'>;
+  namespaces: NamespaceService;
+  tables: TableService;
+  warehouses: WarehouseResolver;
+  validateBody: BodyValidator;
+  health: HealthChecks;
+}
+
+export async function buildApp(deps: AppDependencies, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger === false ? false : { level: deps.config.logLevel },
+    bodyLimit: deps.config.bodyLimitBytes,
+    requestTimeout: deps.config.requestTimeoutMs,
+    // Namespace levels are joined by 0x1F, and names may contain almost anything.
+    routerOptions: { maxParamLength: 2048 },
+    genReqId: () => crypto.randomUUID(),
+    // HEAD routes are declared explicitly: their answers differ from GET's (204, no body).
+    exposeHeadRoutes: false,
+  });
+  registerJsonBodyParser(app);
+  registerErrorHandling(app);
+  await app.register(swagger, { mode: 'static', specification: { document: loadOpenApiDocument() as never } });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  registerHealthRoutes(app, deps.health);
+  registerConfigRoutes(app, deps);
+  registerNamespaceRoutes(app, deps);
+  registerTableRoutes(app, deps);
+  return app;
+}

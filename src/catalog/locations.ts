@@ -1,0 +1,37 @@
+// Table locations must stay inside the warehouse root: the garbage collector deletes only
+// there, and a table pointed elsewhere could have another system's files deleted under it
+// (design: clones-and-gc.md, guarantee 5).
+import { badRequest } from '../iceberg/errors.js';
+
+/** Normalises a storage URI: no trailing slash, no empty or dot segments; refuses `..`. */
+export function normalizeLocation(location: string): string {
+  const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/]*)(\/.*)?$/.exec(location.trim());
+  if (!match) throw badRequest(`Invalid location: ${location} is not an absolute URI`);
+  const [, rawScheme, authority, path = ''] = match;
+  const scheme = rawScheme.toLowerCase();
+  if (location.includes('\0')) throw badRequest('Invalid location: contains a NUL byte');
+  const segments = path.split('/').filter((s) => s !== '' && s !== '.');
+  if (segments.includes('..')) throw badRequest(`Invalid location: ${location} contains '..'`);
+  const normalizedScheme = scheme === 's3a' || scheme === 's3n' ? 's3' : scheme;
+  return `${normalizedScheme}://${authority}${segments.length ? '/' + segments.join('/') : ''}`;
+}
+
+export function isWithin(root: string, location: string): boolean {
+  const r = normalizeLocation(root);
+  const l = normalizeLocation(location);
+  return l === r || l.startsWith(r.endsWith('/') ? r : r + '/');
+}
+
+export function requireWithinWarehouse(warehouseRoot: string, location: string): string {
+  const normalized = normalizeLocation(location);
+  if (!isWithin(warehouseRoot, normalized) || normalized === normalizeLocation(warehouseRoot)) {
+    throw badRequest(`Location ${location} is outside the warehouse root ${warehouseRoot}`);
+  }
+  return normalized;
+}
+
+/** Encodes one identifier part as a path segment that cannot escape its parent directory. */
+export function pathSegment(name: string): string {
+  const encoded = encodeURIComponent(name);
+  return encoded === '.' || encoded === '..' ? encodeURIComponent(name).replace(/\./g, '%2E') : encoded;
+}

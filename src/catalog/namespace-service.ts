@@ -1,0 +1,107 @@
+// Namespace use cases (spec: the namespace routes).
+import type { Db } from '../db/database.js';
+import {
+  deleteNamespace,
+  findNamespace,
+  insertNamespace,
+  listChildNamespaces,
+  lockNamespace,
+  namespaceHasChildren,
+  updateNamespaceProperties,
+  type Namespace,
+} from '../db/namespace-repository.js';
+import { isUniqueViolation } from '../db/postgres-errors.js';
+import type { Warehouse } from '../db/warehouse-repository.js';
+import { alreadyExists, badRequest, namespaceNotEmpty, noSuchNamespace, unprocessable } from '../iceberg/errors.js';
+import { namespaceName } from './identifiers.js';
+import { requireWithinWarehouse } from './locations.js';
+import { decodePageToken, encodePageToken, pageWindow, type PageRequest } from './pagination.js';
+
+const isLevels = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+export function validateLevels(levels: unknown): string[] {
+  if (!isLevels(levels) || levels.length === 0) throw badRequest('Invalid namespace: expected a non-empty list of names');
+  for (const level of levels) {
+    if (level === '' || level.includes('\0') || level.includes('\x1f')) {
+      throw badRequest(`Invalid namespace level: ${JSON.stringify(level)}`);
+    }
+  }
+  return levels;
+}
+
+export class NamespaceService {
+  constructor(private readonly db: Db) {}
+
+  async require(warehouse: Warehouse, levels: string[]): Promise<Namespace> {
+    const namespace = await findNamespace(this.db, warehouse.id, levels);
+    if (!namespace) throw noSuchNamespace(namespaceName(levels));
+    return namespace;
+  }
+
+  async list(warehouse: Warehouse, parent: string[] | undefined, page: PageRequest) {
+    const parentNamespace = parent && parent.length > 0 ? await this.require(warehouse, parent) : undefined;
+    const window = pageWindow(page);
+    const after = page.pageToken ? decodePageToken(page.pageToken, isLevels) : undefined;
+    const rows = await listChildNamespaces(this.db, warehouse.id, parentNamespace?.id ?? null, {
+      after,
+      limit: window.limit && window.limit + 1,
+    });
+    const more = window.limit !== undefined && rows.length > window.limit;
+    const namespaces = (more ? rows.slice(0, window.limit) : rows).map((n) => n.levels);
+    return {
+      namespaces,
+      nextPageToken: window.paged ? (more ? encodePageToken(namespaces[namespaces.length - 1]) : null) : undefined,
+    };
+  }
+
+  async create(warehouse: Warehouse, levels: string[], properties: Record<string, string>): Promise<Namespace> {
+    validateLevels(levels);
+    for (const [key, value] of Object.entries(properties)) {
+      if (typeof value !== 'string') throw badRequest(`Invalid namespace property ${key}: values must be strings`);
+    }
+    if (properties.location) properties = { ...properties, location: requireWithinWarehouse(warehouse.location, properties.location) };
+    // A nested namespace lives inside its parent, which must exist first.
+    const parent = levels.length > 1 ? await this.require(warehouse, levels.slice(0, -1)) : undefined;
+    const namespace: Namespace = { id: crypto.randomUUID(), warehouseId: warehouse.id, parentId: parent?.id ?? null, levels, properties };
+    try {
+      await insertNamespace(this.db, namespace);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw alreadyExists(`Namespace already exists: ${namespaceName(levels)}`);
+      throw error;
+    }
+    return namespace;
+  }
+
+  async drop(warehouse: Warehouse, levels: string[]): Promise<void> {
+    const namespace = await this.require(warehouse, levels);
+    await this.db.transaction().execute(async (tx) => {
+      if (!(await lockNamespace(tx, namespace.id))) throw noSuchNamespace(namespaceName(levels));
+      const children = await namespaceHasChildren(tx, namespace.id);
+      if (children.tables || children.namespaces) throw namespaceNotEmpty(namespaceName(levels));
+      await deleteNamespace(tx, namespace.id);
+    });
+  }
+
+  async updateProperties(warehouse: Warehouse, levels: string[], removals: string[], updates: Record<string, string>) {
+    const overlap = removals.filter((key) => key in updates);
+    if (overlap.length > 0) throw unprocessable(`Properties both updated and removed: ${overlap.join(', ')}`);
+    if (updates.location) updates = { ...updates, location: requireWithinWarehouse(warehouse.location, updates.location) };
+    const namespace = await this.require(warehouse, levels);
+    return this.db.transaction().execute(async (tx) => {
+      const current = await lockNamespace(tx, namespace.id);
+      if (!current) throw noSuchNamespace(namespaceName(levels));
+      const properties = { ...current.properties };
+      const removed: string[] = [];
+      const missing: string[] = [];
+      for (const key of removals) {
+        if (key in properties) {
+          delete properties[key];
+          removed.push(key);
+        } else missing.push(key);
+      }
+      Object.assign(properties, updates);
+      await updateNamespaceProperties(tx, namespace.id, properties);
+      return { updated: Object.keys(updates), removed, missing };
+    });
+  }
+}

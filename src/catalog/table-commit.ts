@@ -1,0 +1,192 @@
+// The commit engine shared by updateTable, create-via-commit and multi-table transactions.
+//
+// Order of effects (why it is safe): requirements are checked and updates applied on the
+// table as read; the new metadata file is written to storage; then one Postgres
+// transaction swaps every table's pointer, each only if its version is still the one read.
+// A crash between the file write and the swap leaves an unreferenced file (an orphan the
+// collector removes), never a half-committed table. A lost swap deletes the files it wrote
+// and starts again from the read, which re-checks the requirements: retrying happens only
+// while they still hold (spec: "CommitFailedException" may be retried by the client).
+import type { Db } from '../db/database.js';
+import { findNamespace } from '../db/namespace-repository.js';
+import { isUniqueViolation } from '../db/postgres-errors.js';
+import { compareAndSwapTable, findTable, insertTable, type TableRecord } from '../db/table-repository.js';
+import type { Warehouse } from '../db/warehouse-repository.js';
+import { badRequest, commitFailed, noSuchNamespace, noSuchTable, serviceUnavailable } from '../iceberg/errors.js';
+import { TableMetadataBuilder, appendMetadataLog, emptyTableMetadata, type TableUpdate } from '../iceberg/metadata-builder.js';
+import { normalizeTableMetadata, toMetadataDocument } from '../iceberg/metadata-document.js';
+import { checkRequirements, type TableRequirement } from '../iceberg/requirements.js';
+import type { TableMetadata } from '../iceberg/table-metadata.js';
+import { parseJson, stringifyJson } from '../json/int64-json.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { namespaceName, tableName, type TableIdentifier } from './identifiers.js';
+import type { TableLocations } from './table-locations.js';
+
+export interface TableChange {
+  identifier: TableIdentifier;
+  requirements: TableRequirement[];
+  updates: TableUpdate[];
+}
+
+export interface CommittedTable {
+  record: TableRecord;
+  metadata: TableMetadata;
+  /** The metadata document text, as stored and as served. */
+  metadataJson: string;
+}
+
+export interface CommitObserver {
+  /** Called after each lost compare-and-swap, before the retry. */
+  onConflictRetry?(attempt: number): void;
+}
+
+interface PlannedCommit {
+  change: TableChange;
+  kind: 'create' | 'update' | 'unchanged';
+  base?: { record: TableRecord; metadata: TableMetadata };
+  result: CommittedTable;
+}
+
+class LostRace extends Error {}
+
+export function readStoredMetadata(record: TableRecord): TableMetadata {
+  return normalizeTableMetadata(parseJson(record.metadataJson));
+}
+
+export function metadataFileLocation(location: string, version: number): string {
+  return `${location}/metadata/${String(version).padStart(5, '0')}-${crypto.randomUUID()}.metadata.json`;
+}
+
+export function serializeMetadata(metadata: TableMetadata): string {
+  return stringifyJson(toMetadataDocument(metadata));
+}
+
+export class TableCommitter {
+  constructor(
+    private readonly db: Db,
+    private readonly store: ObjectStore,
+    private readonly locations: TableLocations,
+    private readonly options: { maxAttempts: number; now: () => number; observer?: CommitObserver },
+  ) {}
+
+  async commit(warehouse: Warehouse, changes: TableChange[]): Promise<CommittedTable[]> {
+    const seen = new Set<string>();
+    for (const change of changes) {
+      const key = tableName(change.identifier.namespace, change.identifier.name);
+      if (seen.has(key)) throw badRequest(`Table ${key} appears more than once in one commit`);
+      seen.add(key);
+    }
+    for (let attempt = 1; ; attempt++) {
+      const plans = await Promise.all(changes.map((change) => this.plan(warehouse, change)));
+      const toWrite = plans.filter((p) => p.kind !== 'unchanged');
+      if (toWrite.length === 0) return plans.map((p) => p.result);
+      await this.writeFiles(toWrite.map((p) => p.result));
+      try {
+        await this.db.transaction().execute(async (tx) => {
+          for (const plan of toWrite) {
+            if (plan.kind === 'create') {
+              await insertTable(tx, plan.result);
+            } else if (!(await compareAndSwapTable(tx, plan.base!.record.version, plan.base!.metadata, plan.result))) {
+              throw new LostRace();
+            }
+          }
+        });
+        return plans.map((p) => p.result);
+      } catch (error) {
+        const lost = error instanceof LostRace || isUniqueViolation(error);
+        // Whatever the reason, the files written for this attempt are referenced by nothing.
+        await this.store.delete(toWrite.map((p) => p.result.record.metadataLocation)).catch(() => undefined);
+        if (!lost) throw error;
+        if (attempt >= this.options.maxAttempts) {
+          throw commitFailed(`Commit failed: the table changed concurrently ${attempt} times in a row; retry the commit`);
+        }
+        this.options.observer?.onConflictRetry?.(attempt);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      }
+    }
+  }
+
+  private async plan(warehouse: Warehouse, change: TableChange): Promise<PlannedCommit> {
+    const { namespace: levels, name } = change.identifier;
+    const isCreate = change.requirements.some((r) => r.type === 'assert-create');
+    const namespace = await findNamespace(this.db, warehouse.id, levels);
+    if (!namespace) throw isCreate ? noSuchNamespace(namespaceName(levels)) : noSuchTable(tableName(levels, name));
+    const record = await findTable(this.db, warehouse.id, levels, name);
+    const base = record && { record, metadata: readStoredMetadata(record) };
+    checkRequirements(change.requirements, base?.metadata);
+    if (!base && !isCreate) throw noSuchTable(tableName(levels, name));
+
+    const now = this.options.now();
+    const checkLocation = (location: string) => void this.locations.confine(warehouse, location);
+    let builder: TableMetadataBuilder;
+    if (base) {
+      builder = new TableMetadataBuilder(base.metadata, now, checkLocation);
+    } else {
+      builder = new TableMetadataBuilder(emptyTableMetadata(crypto.randomUUID(), now), now, checkLocation, { isNew: true });
+      // A create transaction that names no location gets the default one, like createTable.
+      if (!change.updates.some((u) => u.action === 'set-location')) {
+        builder.apply({ action: 'set-location', location: this.locations.defaultTableLocation(warehouse, namespace, name) });
+      }
+    }
+    builder.applyAll(change.updates);
+    if (base && !builder.hasChanges) {
+      return { change, kind: 'unchanged', base, result: { record: base.record, metadata: base.metadata, metadataJson: base.record.metadataJson } };
+    }
+    const metadata = builder.build();
+    if (!base || base.metadata.location !== metadata.location) {
+      await this.locations.checkNoOverlap(warehouse, metadata.location, base?.record.id);
+    }
+    if (base) appendMetadataLog(metadata, base.record.metadataLocation, base.metadata['last-updated-ms']);
+    const version = base ? base.record.version + 1 : 0;
+    const metadataJson = serializeMetadata(metadata);
+    const result: CommittedTable = {
+      metadata,
+      metadataJson,
+      record: {
+        id: base?.record.id ?? crypto.randomUUID(),
+        warehouseId: warehouse.id,
+        namespaceId: namespace.id,
+        name,
+        tableUuid: metadata['table-uuid'],
+        location: metadata.location,
+        formatVersion: metadata['format-version'],
+        metadataLocation: metadataFileLocation(metadata.location, version),
+        metadataJson,
+        version,
+      },
+    };
+    return { change, kind: base ? 'update' : 'create', base, result };
+  }
+
+  /** A table made by createTable: its first metadata file, then its row. */
+  async commitCreated(table: CommittedTable): Promise<CommittedTable[]> {
+    await this.writeFiles([table]);
+    try {
+      await this.db.transaction().execute((tx) => insertTable(tx, table));
+    } catch (error) {
+      await this.store.delete([table.record.metadataLocation]).catch(() => undefined);
+      throw error;
+    }
+    return [table];
+  }
+
+  /** A table adopted from an existing metadata file (registerTable): no file is written. */
+  async commitRegistered(table: CommittedTable, replacing?: TableRecord): Promise<CommittedTable[]> {
+    await this.db.transaction().execute(async (tx) => {
+      if (!replacing) return insertTable(tx, table);
+      if (!(await compareAndSwapTable(tx, replacing.version, readStoredMetadata(replacing), table))) {
+        throw commitFailed(`Commit failed: table ${table.record.name} changed while it was being registered`);
+      }
+    });
+    return [table];
+  }
+
+  private async writeFiles(tables: CommittedTable[]): Promise<void> {
+    try {
+      await Promise.all(tables.map((t) => this.store.put(t.record.metadataLocation, t.metadataJson)));
+    } catch (error) {
+      await this.store.delete(tables.map((t) => t.record.metadataLocation)).catch(() => undefined);
+      throw serviceUnavailable(`Could not write table metadata to object storage: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,177 @@
+// Table use cases (spec: the table routes). Commits go through TableCommitter.
+import type { Db } from '../db/database.js';
+import { findNamespace } from '../db/namespace-repository.js';
+import { isUniqueViolation } from '../db/postgres-errors.js';
+import { findTable, listTables, markTableDropped, renameTable, type TableRecord } from '../db/table-repository.js';
+import type { Warehouse } from '../db/warehouse-repository.js';
+import { alreadyExists, badRequest, noSuchNamespace, noSuchTable, notFound, serviceUnavailable } from '../iceberg/errors.js';
+import { normalizeTableMetadata, withReferencedSnapshotsOnly } from '../iceberg/metadata-document.js';
+import { newTableMetadata, type NewTableRequest } from '../iceberg/new-table.js';
+import type { TableMetadata } from '../iceberg/table-metadata.js';
+import { parseJson } from '../json/int64-json.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { namespaceName, tableName, type TableIdentifier } from './identifiers.js';
+import { decodePageToken, encodePageToken, pageWindow, type PageRequest } from './pagination.js';
+import { metadataFileLocation, readStoredMetadata, serializeMetadata, type CommittedTable, type TableChange, type TableCommitter } from './table-commit.js';
+import type { TableLocations } from './table-locations.js';
+
+export interface CreateTableInput extends Omit<NewTableRequest, 'location'> {
+  name: string;
+  location?: string;
+  'stage-create'?: boolean;
+}
+
+export type SnapshotMode = 'all' | 'refs';
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+export class TableService {
+  constructor(
+    private readonly db: Db,
+    private readonly store: ObjectStore,
+    private readonly locations: TableLocations,
+    private readonly committer: TableCommitter,
+    private readonly now: () => number,
+  ) {}
+
+  private async requireNamespace(warehouse: Warehouse, levels: string[]) {
+    const namespace = await findNamespace(this.db, warehouse.id, levels);
+    if (!namespace) throw noSuchNamespace(namespaceName(levels));
+    return namespace;
+  }
+
+  async list(warehouse: Warehouse, levels: string[], page: PageRequest) {
+    const namespace = await this.requireNamespace(warehouse, levels);
+    const window = pageWindow(page);
+    const after = page.pageToken ? decodePageToken(page.pageToken, isString) : undefined;
+    const rows = await listTables(this.db, namespace.id, { after, limit: window.limit && window.limit + 1 });
+    const more = window.limit !== undefined && rows.length > window.limit;
+    const names = (more ? rows.slice(0, window.limit) : rows).map((r) => r.name);
+    return {
+      identifiers: names.map((name) => ({ namespace: levels, name })),
+      nextPageToken: window.paged ? (more ? encodePageToken(names[names.length - 1]) : null) : undefined,
+    };
+  }
+
+  /** The stored table; a missing namespace is reported as a missing table (spec: loadTable, Spark relies on it). */
+  async load(warehouse: Warehouse, levels: string[], name: string): Promise<TableRecord> {
+    const record = await findTable(this.db, warehouse.id, levels, name);
+    if (!record) throw noSuchTable(tableName(levels, name));
+    return record;
+  }
+
+  /** The metadata to serve for `snapshots=refs`; `all` serves the stored text as it is. */
+  refsOnlyMetadata(record: TableRecord): TableMetadata {
+    return withReferencedSnapshotsOnly(readStoredMetadata(record));
+  }
+
+  async create(warehouse: Warehouse, levels: string[], input: CreateTableInput): Promise<CommittedTable & { staged: boolean }> {
+    if (typeof input.name !== 'string' || input.name === '' || input.name.includes('\0')) {
+      throw badRequest('Invalid table name');
+    }
+    const namespace = await this.requireNamespace(warehouse, levels);
+    if (await findTable(this.db, warehouse.id, levels, input.name)) {
+      throw alreadyExists(`Table already exists: ${tableName(levels, input.name)}`);
+    }
+    const location = input.location
+      ? this.locations.confine(warehouse, input.location)
+      : this.locations.defaultTableLocation(warehouse, namespace, input.name);
+    await this.locations.checkNoOverlap(warehouse, location);
+    const now = this.now();
+    const metadata = newTableMetadata(
+      { ...input, location },
+      { uuid: crypto.randomUUID(), now, checkLocation: (l) => void this.locations.confine(warehouse, l) },
+    );
+    const metadataJson = serializeMetadata(metadata);
+    const record: TableRecord = {
+      id: crypto.randomUUID(),
+      warehouseId: warehouse.id,
+      namespaceId: namespace.id,
+      name: input.name,
+      tableUuid: metadata['table-uuid'],
+      location: metadata.location,
+      formatVersion: metadata['format-version'],
+      metadataLocation: metadataFileLocation(metadata.location, 0),
+      metadataJson,
+      version: 0,
+    };
+    // A staged create (spec: stage-create) only proposes metadata; the table comes into
+    // being with the client's later commit carrying assert-create.
+    if (input['stage-create']) return { record, metadata, metadataJson, staged: true };
+    const [created] = await this.committer.commitCreated({ record, metadata, metadataJson }).catch((error) => {
+      if (isUniqueViolation(error)) throw alreadyExists(`Table already exists: ${tableName(levels, input.name)}`);
+      throw error;
+    });
+    return { ...created, staged: false };
+  }
+
+  commit(warehouse: Warehouse, changes: TableChange[]): Promise<CommittedTable[]> {
+    return this.committer.commit(warehouse, changes);
+  }
+
+  async drop(warehouse: Warehouse, levels: string[], name: string, purgeRequested: boolean): Promise<void> {
+    const record = await this.load(warehouse, levels, name);
+    const dropped = await this.db.transaction().execute((tx) => markTableDropped(tx, record.id, purgeRequested));
+    if (!dropped) throw noSuchTable(tableName(levels, name));
+  }
+
+  async rename(warehouse: Warehouse, source: TableIdentifier, destination: TableIdentifier): Promise<void> {
+    const record = await this.load(warehouse, source.namespace, source.name);
+    const target = await this.requireNamespace(warehouse, destination.namespace);
+    if (typeof destination.name !== 'string' || destination.name === '') throw badRequest('Invalid destination table name');
+    const taken = () => alreadyExists(`Table already exists: ${tableName(destination.namespace, destination.name)}`);
+    if (await findTable(this.db, warehouse.id, destination.namespace, destination.name)) throw taken();
+    try {
+      await this.db.transaction().execute((tx) => renameTable(tx, record.id, target.id, destination.name));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw taken();
+      throw error;
+    }
+  }
+
+  async register(
+    warehouse: Warehouse,
+    levels: string[],
+    request: { name: string; 'metadata-location': string; overwrite?: boolean },
+  ): Promise<CommittedTable> {
+    const namespace = await this.requireNamespace(warehouse, levels);
+    const metadataLocation = this.locations.confine(warehouse, request['metadata-location']);
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await this.store.get(metadataLocation);
+    } catch (error) {
+      throw serviceUnavailable(`Could not read ${metadataLocation}: ${(error as Error).message}`);
+    }
+    if (!bytes) throw notFound(`Failed to open input stream for file: ${metadataLocation}`);
+    let metadata: TableMetadata;
+    try {
+      metadata = normalizeTableMetadata(parseJson(new TextDecoder().decode(bytes)));
+    } catch (error) {
+      throw badRequest(`Cannot register ${metadataLocation}: ${(error as Error).message}`);
+    }
+    metadata.location = this.locations.confine(warehouse, metadata.location);
+    const existing = await findTable(this.db, warehouse.id, levels, request.name);
+    if (existing && !request.overwrite) throw alreadyExists(`Table already exists: ${tableName(levels, request.name)}`);
+    await this.locations.checkNoOverlap(warehouse, metadata.location, existing?.id);
+    const record: TableRecord = {
+      id: existing?.id ?? crypto.randomUUID(),
+      warehouseId: warehouse.id,
+      namespaceId: namespace.id,
+      name: request.name,
+      tableUuid: metadata['table-uuid'],
+      location: metadata.location,
+      formatVersion: metadata['format-version'],
+      // The registered file is served as is: it is the table's current metadata file.
+      metadataLocation,
+      metadataJson: serializeMetadata(metadata),
+      version: existing ? existing.version + 1 : 0,
+    };
+    try {
+      const [registered] = await this.committer.commitRegistered({ record, metadata, metadataJson: record.metadataJson }, existing);
+      return registered;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw alreadyExists(`Table already exists: ${tableName(levels, request.name)}`);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,184 @@
+// Configuration: one schema, read from the environment once at start, validated, frozen and
+// passed down. A bad value stops the start with a message naming the variable. The same
+// table generates the README's configuration section (see docs), so defaults live in one place.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileUri } from './storage/filesystem-store.js';
+
+type Kind = 'string' | 'int' | 'bool' | 'url' | 'enum';
+
+interface Setting {
+  env: string;
+  kind: Kind;
+  default?: string;
+  values?: readonly string[];
+  doc: string;
+}
+
+export const SETTINGS = {
+  host: { env: 'CATALOG_HOST', kind: 'string', default: '0.0.0.0', doc: 'Address the HTTP server listens on.' },
+  port: { env: 'CATALOG_PORT', kind: 'int', default: '8181', doc: 'Port of the Iceberg REST API.' },
+  dataDir: {
+    env: 'CATALOG_DATA_DIR',
+    kind: 'string',
+    default: './data',
+    doc: 'Folder for the embedded database and the default local warehouse (used when no database URL is set).',
+  },
+  databaseUrl: {
+    env: 'CATALOG_DATABASE_URL',
+    kind: 'url',
+    doc: 'Postgres connection URL. Unset: an embedded PGlite database in CATALOG_DATA_DIR/catalog-db.',
+  },
+  databasePoolSize: { env: 'CATALOG_DATABASE_POOL_SIZE', kind: 'int', default: '10', doc: 'Postgres connections per replica.' },
+  databaseStatementTimeoutMs: {
+    env: 'CATALOG_DATABASE_STATEMENT_TIMEOUT_MS',
+    kind: 'int',
+    default: '30000',
+    doc: 'Postgres statement timeout.',
+  },
+  databaseConnectTimeoutMs: {
+    env: 'CATALOG_DATABASE_CONNECT_TIMEOUT_MS',
+    kind: 'int',
+    default: '5000',
+    doc: 'How long to wait for a Postgres connection before answering 503.',
+  },
+  migrateOnStart: { env: 'CATALOG_MIGRATE_ON_START', kind: 'bool', default: 'true', doc: 'Apply pending migrations at start.' },
+  warehouseName: {
+    env: 'CATALOG_WAREHOUSE_NAME',
+    kind: 'string',
+    default: 'default',
+    doc: 'Name of the warehouse created at start; clients pass it as `warehouse` and get it back as the REST prefix.',
+  },
+  warehouseLocation: {
+    env: 'CATALOG_WAREHOUSE_LOCATION',
+    kind: 'string',
+    doc: 'Root URI of that warehouse: s3://bucket/prefix or file:///path. Unset: file://CATALOG_DATA_DIR/warehouse.',
+  },
+  s3Endpoint: { env: 'CATALOG_S3_ENDPOINT', kind: 'url', doc: 'S3 endpoint for S3-compatible stores; unset for AWS S3.' },
+  s3Region: { env: 'CATALOG_S3_REGION', kind: 'string', default: 'us-east-1', doc: 'S3 region.' },
+  s3PathStyle: {
+    env: 'CATALOG_S3_PATH_STYLE',
+    kind: 'bool',
+    default: 'false',
+    doc: 'Path-style S3 addressing (most S3-compatible servers need it).',
+  },
+  clientS3Endpoint: {
+    env: 'CATALOG_CLIENT_S3_ENDPOINT',
+    kind: 'url',
+    doc: 'S3 endpoint handed to engines in /v1/config, if it differs from the one the catalog uses. Defaults to CATALOG_S3_ENDPOINT.',
+  },
+  commitMaxAttempts: {
+    env: 'CATALOG_COMMIT_MAX_ATTEMPTS',
+    kind: 'int',
+    default: '10',
+    doc: 'Server-side attempts of a commit whose pointer swap lost a race while its requirements still held.',
+  },
+  bodyLimitBytes: { env: 'CATALOG_BODY_LIMIT_BYTES', kind: 'int', default: '10485760', doc: 'Largest accepted request body.' },
+  requestTimeoutMs: { env: 'CATALOG_REQUEST_TIMEOUT_MS', kind: 'int', default: '60000', doc: 'Requests running longer are cut off.' },
+  logLevel: {
+    env: 'CATALOG_LOG_LEVEL',
+    kind: 'enum',
+    default: 'info',
+    values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    doc: 'Log level (JSON logs on standard output).',
+  },
+  configFile: {
+    env: 'CATALOG_CONFIG_FILE',
+    kind: 'string',
+    doc: 'Optional file of KEY=value lines with any of these variables; the environment wins over it.',
+  },
+} as const satisfies Record<string, Setting>;
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl?: string;
+  databasePoolSize: number;
+  databaseStatementTimeoutMs: number;
+  databaseConnectTimeoutMs: number;
+  migrateOnStart: boolean;
+  warehouseName: string;
+  warehouseLocation: string;
+  s3: { endpoint?: string; region: string; pathStyle: boolean; clientEndpoint?: string };
+  commitMaxAttempts: number;
+  bodyLimitBytes: number;
+  requestTimeoutMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+function parseValue(name: string, setting: Setting, raw: string): string | number | boolean {
+  switch (setting.kind) {
+    case 'int': {
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) throw new ConfigError(`${setting.env}: expected a whole number, got "${raw}"`);
+      return n;
+    }
+    case 'bool':
+      if (!['true', 'false', '1', '0'].includes(raw.toLowerCase())) throw new ConfigError(`${setting.env}: expected true or false, got "${raw}"`);
+      return raw.toLowerCase() === 'true' || raw === '1';
+    case 'url':
+      try {
+        new URL(raw);
+      } catch {
+        throw new ConfigError(`${setting.env}: expected a URL, got "${name === 'databaseUrl' ? '(hidden)' : raw}"`);
+      }
+      return raw;
+    case 'enum':
+      if (!setting.values!.includes(raw)) throw new ConfigError(`${setting.env}: expected one of ${setting.values!.join(', ')}, got "${raw}"`);
+      return raw;
+    default:
+      return raw;
+  }
+}
+
+function readConfigFile(path: string): Record<string, string> {
+  if (!existsSync(path)) throw new ConfigError(`CATALOG_CONFIG_FILE: ${path} does not exist`);
+  const values: Record<string, string> = {};
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    const eq = trimmed.indexOf('=');
+    if (eq < 0) throw new ConfigError(`CATALOG_CONFIG_FILE: line "${trimmed}" is not KEY=value`);
+    values[trimmed.slice(0, eq).trim()] = trimmed.slice(eq + 1).trim();
+  }
+  return values;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const fromFile = env.CATALOG_CONFIG_FILE ? readConfigFile(env.CATALOG_CONFIG_FILE) : {};
+  const values: Record<string, string | number | boolean | undefined> = {};
+  for (const [name, setting] of Object.entries(SETTINGS) as [string, Setting][]) {
+    const raw = env[setting.env] ?? fromFile[setting.env] ?? setting.default;
+    values[name] = raw === undefined || raw === '' ? undefined : parseValue(name, setting, raw);
+  }
+  const dataDir = resolve(values.dataDir as string);
+  const warehouseLocation = ((values.warehouseLocation as string | undefined) ?? fileUri(resolve(dataDir, 'warehouse'))).replace(/\/+$/, '');
+  if (!/^(s3|file):\/\//.test(warehouseLocation)) {
+    throw new ConfigError(`CATALOG_WAREHOUSE_LOCATION: expected an s3:// or file:// URI, got "${warehouseLocation}"`);
+  }
+  return Object.freeze({
+    host: values.host as string,
+    port: values.port as number,
+    dataDir,
+    databaseUrl: values.databaseUrl as string | undefined,
+    databasePoolSize: values.databasePoolSize as number,
+    databaseStatementTimeoutMs: values.databaseStatementTimeoutMs as number,
+    databaseConnectTimeoutMs: values.databaseConnectTimeoutMs as number,
+    migrateOnStart: values.migrateOnStart as boolean,
+    warehouseName: values.warehouseName as string,
+    warehouseLocation,
+    s3: Object.freeze({
+      endpoint: values.s3Endpoint as string | undefined,
+      region: values.s3Region as string,
+      pathStyle: values.s3PathStyle as boolean,
+      clientEndpoint: (values.clientS3Endpoint ?? values.s3Endpoint) as string | undefined,
+    }),
+    commitMaxAttempts: values.commitMaxAttempts as number,
+    bodyLimitBytes: values.bodyLimitBytes as number,
+    requestTimeoutMs: values.requestTimeoutMs as number,
+    logLevel: values.logLevel as string,
+  });
+}

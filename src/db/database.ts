@@ -1,0 +1,83 @@
+// Kysely table types, one interface per table in migrations/. Bigint columns arrive as
+// strings from pg and as bigint or number from PGlite: repositories normalise them.
+import type { ColumnType, Generated, Kysely, Transaction } from 'kysely';
+
+type Int8 = ColumnType<string | number | bigint, string | number | bigint, string | number | bigint>;
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface WarehouseTable {
+  warehouse_id: string;
+  name: string;
+  location: string;
+  properties: Json<Record<string, string>>;
+  created_at: Generated<Timestamp>;
+}
+
+export interface NamespaceTable {
+  namespace_id: string;
+  warehouse_id: string;
+  parent_id: string | null;
+  levels: ColumnType<string[], string[], string[]>;
+  properties: Json<Record<string, string>>;
+  created_at: Generated<Timestamp>;
+}
+
+export interface IcebergTableTable {
+  table_id: string;
+  warehouse_id: string;
+  namespace_id: string | null;
+  name: string;
+  table_uuid: string;
+  location: string;
+  format_version: number;
+  metadata_location: string;
+  metadata_json: string;
+  version: Int8;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+  dropped_at: Timestamp | null;
+  purge_requested: Generated<boolean>;
+}
+
+export interface SnapshotTable {
+  table_id: string;
+  snapshot_id: Int8;
+  parent_snapshot_id: Int8 | null;
+  sequence_number: Int8;
+  timestamp_ms: Int8;
+  manifest_list: string | null;
+  schema_id: number | null;
+  operation: string | null;
+}
+
+export interface SnapshotRefTable {
+  table_id: string;
+  name: string;
+  type: 'branch' | 'tag';
+  snapshot_id: Int8;
+  max_ref_age_ms: Int8 | null;
+  max_snapshot_age_ms: Int8 | null;
+  min_snapshots_to_keep: number | null;
+}
+
+export interface MetadataFileTable {
+  table_id: string;
+  version: Int8;
+  metadata_location: string;
+  created_at: Generated<Timestamp>;
+}
+
+export interface Database {
+  warehouse: WarehouseTable;
+  namespace: NamespaceTable;
+  iceberg_table: IcebergTableTable;
+  snapshot: SnapshotTable;
+  snapshot_ref: SnapshotRefTable;
+  metadata_file: MetadataFileTable;
+}
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+/** Functions that only read can run on either; writers that must be atomic take a Tx. */
+export type DbOrTx = Db | Tx;

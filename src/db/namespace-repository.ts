@@ -1,0 +1,93 @@
+import { sql } from 'kysely';
+import type { DbOrTx, Tx } from './database.js';
+
+export interface Namespace {
+  id: string;
+  warehouseId: string;
+  parentId: string | null;
+  levels: string[];
+  properties: Record<string, string>;
+}
+
+type Row = { namespace_id: string; warehouse_id: string; parent_id: string | null; levels: string[]; properties: unknown };
+
+const toNamespace = (row: Row): Namespace => ({
+  id: row.namespace_id,
+  warehouseId: row.warehouse_id,
+  parentId: row.parent_id,
+  levels: row.levels,
+  properties: (typeof row.properties === 'string' ? JSON.parse(row.properties) : row.properties) as Record<string, string>,
+});
+
+const levelsParam = (levels: string[]) => sql<string[]>`${levels}::text[]`;
+
+export async function findNamespace(db: DbOrTx, warehouseId: string, levels: string[]): Promise<Namespace | undefined> {
+  const row = await db
+    .selectFrom('namespace')
+    .selectAll()
+    .where('warehouse_id', '=', warehouseId)
+    .where('levels', '=', levelsParam(levels))
+    .executeTakeFirst();
+  return row && toNamespace(row);
+}
+
+/** Direct children of `parentId` (top level when null), ordered by path, after `afterLevels` for paging. */
+export async function listChildNamespaces(
+  db: DbOrTx,
+  warehouseId: string,
+  parentId: string | null,
+  page: { after?: string[]; limit?: number },
+): Promise<Namespace[]> {
+  let query = db
+    .selectFrom('namespace')
+    .selectAll()
+    .where('warehouse_id', '=', warehouseId)
+    .where('parent_id', parentId === null ? 'is' : '=', parentId)
+    .orderBy('levels');
+  if (page.after) query = query.where('levels', '>', levelsParam(page.after));
+  if (page.limit) query = query.limit(page.limit);
+  return (await query.execute()).map(toNamespace);
+}
+
+export async function insertNamespace(db: DbOrTx, namespace: Namespace): Promise<void> {
+  await db
+    .insertInto('namespace')
+    .values({
+      namespace_id: namespace.id,
+      warehouse_id: namespace.warehouseId,
+      parent_id: namespace.parentId,
+      levels: levelsParam(namespace.levels),
+      properties: JSON.stringify(namespace.properties),
+    })
+    .execute();
+}
+
+/** Locks the namespace row, so a concurrent create inside it waits for a drop to finish (or vice versa). */
+export async function lockNamespace(tx: Tx, namespaceId: string): Promise<Namespace | undefined> {
+  const row = await tx.selectFrom('namespace').selectAll().where('namespace_id', '=', namespaceId).forUpdate().executeTakeFirst();
+  return row && toNamespace(row);
+}
+
+export async function namespaceHasChildren(db: DbOrTx, namespaceId: string): Promise<{ tables: boolean; namespaces: boolean }> {
+  const table = await db
+    .selectFrom('iceberg_table')
+    .select('table_id')
+    .where('namespace_id', '=', namespaceId)
+    .where('dropped_at', 'is', null)
+    .limit(1)
+    .executeTakeFirst();
+  const child = await db.selectFrom('namespace').select('namespace_id').where('parent_id', '=', namespaceId).limit(1).executeTakeFirst();
+  return { tables: table !== undefined, namespaces: child !== undefined };
+}
+
+export async function deleteNamespace(tx: Tx, namespaceId: string): Promise<void> {
+  await tx.deleteFrom('namespace').where('namespace_id', '=', namespaceId).execute();
+}
+
+export async function updateNamespaceProperties(tx: Tx, namespaceId: string, properties: Record<string, string>): Promise<void> {
+  await tx
+    .updateTable('namespace')
+    .set({ properties: JSON.stringify(properties) })
+    .where('namespace_id', '=', namespaceId)
+    .execute();
+}

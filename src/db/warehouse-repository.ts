@@ -1,0 +1,39 @@
+import type { DbOrTx } from './database.js';
+
+export interface Warehouse {
+  id: string;
+  name: string;
+  location: string;
+  properties: Record<string, string>;
+}
+
+type Row = { warehouse_id: string; name: string; location: string; properties: unknown };
+
+const toWarehouse = (row: Row): Warehouse => ({
+  id: row.warehouse_id,
+  name: row.name,
+  location: row.location,
+  properties: (typeof row.properties === 'string' ? JSON.parse(row.properties) : row.properties) as Record<string, string>,
+});
+
+export async function findWarehouseByName(db: DbOrTx, name: string): Promise<Warehouse | undefined> {
+  const row = await db.selectFrom('warehouse').selectAll().where('name', '=', name).executeTakeFirst();
+  return row && toWarehouse(row);
+}
+
+export async function findWarehouseByLocation(db: DbOrTx, location: string): Promise<Warehouse | undefined> {
+  const row = await db.selectFrom('warehouse').selectAll().where('location', '=', location).executeTakeFirst();
+  return row && toWarehouse(row);
+}
+
+/** Creates the warehouse if no warehouse has that name; returns the stored one either way. */
+export async function ensureWarehouse(db: DbOrTx, name: string, location: string): Promise<Warehouse> {
+  await db
+    .insertInto('warehouse')
+    .values({ warehouse_id: crypto.randomUUID(), name, location, properties: '{}' })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const stored = await findWarehouseByName(db, name);
+  if (!stored) throw new Error(`warehouse ${name} vanished right after it was created`);
+  return stored;
+}

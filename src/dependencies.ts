@@ -1,0 +1,66 @@
+// Builds the object graph from configuration: database, object storage, services.
+import { NamespaceService } from './catalog/namespace-service.js';
+import { TableCommitter, type CommitObserver } from './catalog/table-commit.js';
+import { TableLocations } from './catalog/table-locations.js';
+import { TableService } from './catalog/table-service.js';
+import type { AppDependencies } from './app.js';
+import type { Config } from './config.js';
+import { openDatabase, type DatabaseHandle } from './db/connect.js';
+import { pendingMigrations, readMigrations } from './db/migrator.js';
+import { createBodyValidator } from './http/body-validation.js';
+import { WarehouseResolver } from './http/warehouse-resolver.js';
+import { FilesystemObjectStore } from './storage/filesystem-store.js';
+import { ObjectStoreRouter, type ObjectStore } from './storage/object-store.js';
+import { S3ObjectStore } from './storage/s3-store.js';
+import { sql } from 'kysely';
+import { join } from 'node:path';
+
+export function createObjectStore(config: Config): ObjectStore {
+  return new ObjectStoreRouter({
+    file: new FilesystemObjectStore(),
+    s3: new S3ObjectStore({ endpoint: config.s3.endpoint, region: config.s3.region, forcePathStyle: config.s3.pathStyle }),
+  });
+}
+
+export function openCatalogDatabase(config: Config): Promise<DatabaseHandle> {
+  return openDatabase({
+    url: config.databaseUrl,
+    embeddedDataDir: join(config.dataDir, 'catalog-db'),
+    poolSize: config.databasePoolSize,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+    connectionTimeoutMs: config.databaseConnectTimeoutMs,
+  });
+}
+
+export interface Runtime {
+  shuttingDown: boolean;
+}
+
+export async function createDependencies(
+  config: Config,
+  database: DatabaseHandle,
+  store: ObjectStore,
+  runtime: Runtime,
+  observer?: CommitObserver,
+): Promise<AppDependencies> {
+  const { db } = database;
+  const now = () => Date.now();
+  const locations = new TableLocations(db);
+  const committer = new TableCommitter(db, store, locations, { maxAttempts: config.commitMaxAttempts, now, observer });
+  const migrations = await readMigrations();
+  return {
+    config,
+    namespaces: new NamespaceService(db),
+    tables: new TableService(db, store, locations, committer, now),
+    warehouses: new WarehouseResolver(db, config.warehouseName),
+    validateBody: createBodyValidator(),
+    health: {
+      async ready() {
+        if (runtime.shuttingDown) return { ok: false, reason: 'shutting down' };
+        await sql`SELECT 1`.execute(db);
+        const pending = await pendingMigrations(db, migrations);
+        return pending.length === 0 ? { ok: true } : { ok: false, reason: `pending migrations: ${pending.map((m) => m.name).join(', ')}` };
+      },
+    },
+  };
+}

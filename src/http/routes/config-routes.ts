@@ -1,0 +1,42 @@
+// GET /v1/config (spec: getConfig). Clients learn the prefix and, from `endpoints`, which
+// routes exist: the Java client turns features off for routes that are not listed.
+import type { FastifyInstance } from 'fastify';
+import type { AppDependencies } from '../../app.js';
+
+export const SERVED_ENDPOINTS = [
+  'GET /v1/{prefix}/namespaces',
+  'POST /v1/{prefix}/namespaces',
+  'GET /v1/{prefix}/namespaces/{namespace}',
+  'HEAD /v1/{prefix}/namespaces/{namespace}',
+  'DELETE /v1/{prefix}/namespaces/{namespace}',
+  'POST /v1/{prefix}/namespaces/{namespace}/properties',
+  'GET /v1/{prefix}/namespaces/{namespace}/tables',
+  'POST /v1/{prefix}/namespaces/{namespace}/tables',
+  'GET /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+  'HEAD /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+  'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+  'DELETE /v1/{prefix}/namespaces/{namespace}/tables/{table}',
+  'POST /v1/{prefix}/namespaces/{namespace}/register',
+  'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}/metrics',
+  'POST /v1/{prefix}/tables/rename',
+  'POST /v1/{prefix}/transactions/commit',
+] as const;
+
+export function registerConfigRoutes(app: FastifyInstance, deps: AppDependencies): void {
+  app.get<{ Querystring: { warehouse?: string } }>('/v1/config', async (request) => {
+    const warehouse = await deps.warehouses.forConfig(request.query.warehouse);
+    const defaults: Record<string, string> = {};
+    if (warehouse.location.startsWith('s3://')) {
+      const { clientEndpoint, region, pathStyle } = deps.config.s3;
+      if (clientEndpoint) defaults['s3.endpoint'] = clientEndpoint;
+      defaults['s3.region'] = region;
+      defaults['client.region'] = region;
+      defaults['s3.path-style-access'] = String(pathStyle);
+    }
+    return {
+      defaults,
+      overrides: { prefix: warehouse.name },
+      endpoints: [...SERVED_ENDPOINTS],
+    };
+  });
+}

@@ -1,0 +1,15 @@
+// Probes for orchestrators: live = the process answers; ready = it can serve requests
+// (database reachable, schema migrated, not shutting down).
+import type { FastifyInstance } from 'fastify';
+
+export interface HealthChecks {
+  ready(): Promise<{ ok: boolean; reason?: string }>;
+}
+
+export function registerHealthRoutes(app: FastifyInstance, health: HealthChecks): void {
+  app.get('/health/live', async () => ({ status: 'ok' }));
+  app.get('/health/ready', async (_request, reply) => {
+    const result = await health.ready().catch((error: Error) => ({ ok: false, reason: error.message }));
+    return reply.code(result.ok ? 200 : 503).send(result.ok ? { status: 'ok' } : { status: 'unavailable', reason: result.reason });
+  });
+}

@@ -1,0 +1,153 @@
+// The table routes (spec: listTables ... commitTransaction). Thin: decode, call, reply.
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { AppDependencies } from '../../app.js';
+import type { TableIdentifier } from '../../catalog/identifiers.js';
+import type { TableChange } from '../../catalog/table-commit.js';
+import type { CreateTableInput, SnapshotMode } from '../../catalog/table-service.js';
+import type { TableRecord } from '../../db/table-repository.js';
+import { badRequest } from '../../iceberg/errors.js';
+import { toMetadataDocument } from '../../iceberg/metadata-document.js';
+import { stringifyJson } from '../../json/int64-json.js';
+import { decodeNamespace } from '../identifiers.js';
+import { pageRequest, type PageQuery } from './paging.js';
+
+type NamespaceParams = { prefix: string; namespace: string };
+type TableParams = NamespaceParams & { table: string };
+
+/** Differs per metadata file and per snapshot mode (spec: the ETag of a LoadTableResult). */
+function etagOf(metadataLocation: string, mode: SnapshotMode): string {
+  return `"${createHash('sha1').update(`${mode}:${metadataLocation}`).digest('hex')}"`;
+}
+
+function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((candidate) => {
+    const tag = candidate.trim().replace(/^W\//, '');
+    return tag === '*' || tag === etag;
+  });
+}
+
+/** The stored document is sent as stored: no parse and re-serialise on the hot path. */
+function loadResultJson(metadataLocation: string | null, metadataJson: string, config: Record<string, string>): string {
+  return `{"metadata-location":${JSON.stringify(metadataLocation)},"metadata":${metadataJson},"config":${JSON.stringify(config)}}`;
+}
+
+function sendJson(reply: FastifyReply, json: string) {
+  return reply.type('application/json; charset=utf-8').send(json);
+}
+
+function parseSnapshotMode(raw: string | undefined): SnapshotMode {
+  if (raw === undefined || raw === '' || raw === 'all') return 'all';
+  if (raw === 'refs') return 'refs';
+  throw badRequest(`Invalid snapshots mode: ${raw} (expected all or refs)`);
+}
+
+function parseBoolean(raw: string | undefined, name: string): boolean {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw badRequest(`Invalid ${name}: ${raw} (expected true or false)`);
+}
+
+export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies): void {
+  const { tables, warehouses, validateBody } = deps;
+  const tableConfig: Record<string, string> = {};
+
+  app.get<{ Params: NamespaceParams; Querystring: PageQuery }>('/v1/:prefix/namespaces/:namespace/tables', async (request) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const result = await tables.list(warehouse, decodeNamespace(request.params.namespace), pageRequest(request.query));
+    return result.nextPageToken === undefined
+      ? { identifiers: result.identifiers }
+      : { identifiers: result.identifiers, 'next-page-token': result.nextPageToken };
+  });
+
+  app.post<{ Params: NamespaceParams }>('/v1/:prefix/namespaces/:namespace/tables', async (request, reply) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<CreateTableInput>('CreateTableRequest', request.body);
+    const created = await tables.create(warehouse, decodeNamespace(request.params.namespace), body);
+    const location = created.staged ? null : created.record.metadataLocation;
+    if (location) reply.header('etag', etagOf(location, 'all'));
+    return sendJson(reply, loadResultJson(location, created.metadataJson, tableConfig));
+  });
+
+  const loadTable = async (params: TableParams, query: { snapshots?: string }, ifNoneMatch: string | undefined, reply: FastifyReply) => {
+    const warehouse = await warehouses.byPrefix(params.prefix);
+    const mode = parseSnapshotMode(query.snapshots);
+    const record: TableRecord = await tables.load(warehouse, decodeNamespace(params.namespace), params.table);
+    const etag = etagOf(record.metadataLocation, mode);
+    reply.header('etag', etag);
+    if (matchesIfNoneMatch(ifNoneMatch, etag)) return reply.code(304).send();
+    const metadataJson = mode === 'all' ? record.metadataJson : stringifyJson(toMetadataDocument(tables.refsOnlyMetadata(record)));
+    return sendJson(reply, loadResultJson(record.metadataLocation, metadataJson, tableConfig));
+  };
+
+  app.get<{ Params: TableParams; Querystring: { snapshots?: string } }>(
+    '/v1/:prefix/namespaces/:namespace/tables/:table',
+    (request, reply) => loadTable(request.params, request.query, request.headers['if-none-match'], reply),
+  );
+
+  app.head<{ Params: TableParams }>('/v1/:prefix/namespaces/:namespace/tables/:table', async (request, reply) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    await tables.load(warehouse, decodeNamespace(request.params.namespace), request.params.table);
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: TableParams }>('/v1/:prefix/namespaces/:namespace/tables/:table', async (request, reply) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<Omit<TableChange, 'identifier'>>('CommitTableRequest', request.body);
+    const identifier = { namespace: decodeNamespace(request.params.namespace), name: request.params.table };
+    const [committed] = await tables.commit(warehouse, [{ identifier, requirements: body.requirements, updates: body.updates }]);
+    reply.header('etag', etagOf(committed.record.metadataLocation, 'all'));
+    return sendJson(
+      reply,
+      `{"metadata-location":${JSON.stringify(committed.record.metadataLocation)},"metadata":${committed.metadataJson}}`,
+    );
+  });
+
+  app.delete<{ Params: TableParams; Querystring: { purgeRequested?: string } }>(
+    '/v1/:prefix/namespaces/:namespace/tables/:table',
+    async (request, reply) => {
+      const warehouse = await warehouses.byPrefix(request.params.prefix);
+      const purge = parseBoolean(request.query.purgeRequested, 'purgeRequested');
+      await tables.drop(warehouse, decodeNamespace(request.params.namespace), request.params.table, purge);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: NamespaceParams }>('/v1/:prefix/namespaces/:namespace/register', async (request, reply) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<{ name: string; 'metadata-location': string; overwrite?: boolean }>('RegisterTableRequest', request.body);
+    const registered = await tables.register(warehouse, decodeNamespace(request.params.namespace), body);
+    reply.header('etag', etagOf(registered.record.metadataLocation, 'all'));
+    return sendJson(reply, loadResultJson(registered.record.metadataLocation, registered.metadataJson, tableConfig));
+  });
+
+  app.post<{ Params: TableParams }>('/v1/:prefix/namespaces/:namespace/tables/:table/metrics', async (request, reply) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<{ 'report-type'?: string }>('ReportMetricsRequest', request.body);
+    // Reports are accepted and logged; nothing else consumes them yet.
+    request.log.info(
+      { warehouse: warehouse.name, namespace: request.params.namespace, table: request.params.table, reportType: body['report-type'] },
+      'metrics report',
+    );
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: { prefix: string } }>('/v1/:prefix/tables/rename', async (request, reply) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<{ source: TableIdentifier; destination: TableIdentifier }>('RenameTableRequest', request.body);
+    await tables.rename(warehouse, body.source, body.destination);
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: { prefix: string } }>('/v1/:prefix/transactions/commit', async (request, reply) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<{ 'table-changes': TableChange[] }>('CommitTransactionRequest', request.body);
+    const changes = body['table-changes'].map((change, i) => {
+      if (!change.identifier) throw badRequest(`Invalid table change ${i}: identifier is required in a transaction`);
+      return change;
+    });
+    await tables.commit(warehouse, changes);
+    return reply.code(204).send();
+  });
+}

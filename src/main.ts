@@ -1,0 +1,41 @@
+// config -> dependencies -> app -> listen, and an orderly shutdown on SIGTERM/SIGINT.
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { createDependencies, createObjectStore, openCatalogDatabase, type Runtime } from './dependencies.js';
+import { migrate } from './db/migrator.js';
+import { ensureWarehouse } from './db/warehouse-repository.js';
+
+export async function serve(config: Config): Promise<void> {
+  const database = await openCatalogDatabase(config);
+  if (config.migrateOnStart) await migrate(database.db);
+  await ensureWarehouse(database.db, config.warehouseName, config.warehouseLocation);
+  const runtime: Runtime = { shuttingDown: false };
+  const deps = await createDependencies(config, database, createObjectStore(config), runtime);
+  const app = await buildApp(deps);
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (signal: string) => {
+    closing ??= (async () => {
+      app.log.info({ signal }, 'shutting down');
+      runtime.shuttingDown = true;
+      // Fastify stops accepting, lets in-flight requests finish, then we close the pool.
+      const deadline = setTimeout(() => {
+        app.log.error('shutdown deadline passed; exiting');
+        process.exit(1);
+      }, 25_000);
+      deadline.unref();
+      await app.close();
+      await database.close();
+      app.log.info('stopped');
+    })();
+    return closing;
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ host: config.host, port: config.port });
+  app.log.info(
+    { database: database.kind, warehouse: config.warehouseName, location: config.warehouseLocation },
+    'Iceberg REST catalog ready',
+  );
+}
