@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: `npm test` (and CI's .ci/run) call this.
+#
+#  1. installs what it needs: npm packages, Postgres (Debian), a Python venv with PyIceberg,
+#     PySpark and moto (PyPI), the Iceberg Spark jars (Maven Central);
+#  2. static checks: TypeScript, generated OpenAPI types up to date;
+#  3. unit tests;
+#  4. starts a real Postgres and a real S3-compatible server (moto) on loopback;
+#  5. integration tests against them;
+#  6. engine suites against a running catalog on each backend: embedded PGlite + local
+#     warehouse, Postgres + local warehouse, Postgres + S3 (PyIceberg on all three, Spark on
+#     the last);
+#  7. stops everything it started and prints one total line: "N passed, N failed, N skipped".
+#
+# Set TEST_ONLY to a space-separated subset of: static unit integration pyiceberg spark rck
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+ENV_SCRIPTS="$ROOT/scripts/test-env"
+RUN_DIR="$(mktemp -d /tmp/catalog-test.XXXXXX)"
+RESULTS="$RUN_DIR/results"
+mkdir -p "$RESULTS"
+STAGES="${TEST_ONLY:-static unit integration pyiceberg spark}"
+SERVER_PIDS=()
+
+log() { printf '\n=== %s\n' "$*"; }
+wants() { [[ " $STAGES " == *" $1 "* ]]; }
+
+cleanup() {
+  for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${SERVER_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  [[ -f "$RUN_DIR/s3/pid" ]] && "$ENV_SCRIPTS/stop-s3.sh" "$RUN_DIR/s3" >/dev/null 2>&1
+  [[ -d "$RUN_DIR/pg" ]] && "$ENV_SCRIPTS/stop-postgres.sh" "$RUN_DIR/pg" --purge >/dev/null 2>&1
+  rm -rf "$RUN_DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+# A stage that cannot even start (an install failed) counts as one failure, never as nothing.
+record_failure() { printf '0 1 0\n' > "$RESULTS/$1.counts"; echo "!!! $1: $2"; }
+
+# --- 1. dependencies --------------------------------------------------------------------
+log "installing npm packages"
+if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund --loglevel=error || { record_failure npm "npm ci failed"; }
+fi
+
+# --- 2. static checks -------------------------------------------------------------------
+if wants static; then
+  log "static checks"
+  passed=0; failed=0
+  if npx tsc -p tsconfig.json --noEmit; then passed=$((passed+1)); echo "typecheck ok"; else failed=$((failed+1)); fi
+  if bash scripts/check-generated-types.sh; then passed=$((passed+1)); else failed=$((failed+1)); fi
+  printf '%s %s 0\n' "$passed" "$failed" > "$RESULTS/static.counts"
+fi
+
+# Node's test runner: spec output to the console, TAP to a file for the totals.
+run_node_tests() {
+  local name="$1"; shift
+  local files=("$@")
+  if [[ ${#files[@]} -eq 0 ]]; then record_failure "$name" "no test files found"; return; fi
+  node --import tsx --test --test-concurrency=1 \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$RESULTS/$name.tap" "${files[@]}"
+  local pass fail skip todo
+  pass=$(grep -E '^# pass ' "$RESULTS/$name.tap" | awk '{print $3}')
+  fail=$(grep -E '^# fail ' "$RESULTS/$name.tap" | awk '{print $3}')
+  skip=$(grep -E '^# skipped ' "$RESULTS/$name.tap" | awk '{print $3}')
+  todo=$(grep -E '^# todo ' "$RESULTS/$name.tap" | awk '{print $3}')
+  if [[ -z "$pass" ]]; then record_failure "$name" "test runner produced no summary"; return; fi
+  printf '%s %s %s\n' "$pass" "${fail:-0}" "$(( ${skip:-0} + ${todo:-0} ))" > "$RESULTS/$name.counts"
+}
+
+# --- 3. unit tests ----------------------------------------------------------------------
+if wants unit; then
+  log "unit tests"
+  mapfile -t unit_files < <(find test/unit -name '*.test.ts' | sort)
+  run_node_tests unit "${unit_files[@]}"
+fi
+
+# --- 4. services ------------------------------------------------------------------------
+needs_services=false
+for stage in integration pyiceberg spark rck; do wants "$stage" && needs_services=true; done
+PG_URL=""; S3_ENDPOINT=""; VENV=""
+if $needs_services; then
+  log "starting Postgres and the S3-compatible server on loopback"
+  if "$ENV_SCRIPTS/ensure-postgres.sh" >/dev/null; then
+    PG_URL="$("$ENV_SCRIPTS/start-postgres.sh" "$RUN_DIR/pg" "$(free_port)")" || PG_URL=""
+  fi
+  [[ -n "$PG_URL" ]] && echo "postgres: $PG_URL" || record_failure postgres "could not start Postgres"
+  VENV="$("$ENV_SCRIPTS/ensure-python.sh")" || { VENV=""; record_failure python "could not build the Python venv"; }
+  if [[ -n "$VENV" ]]; then
+    S3_ENDPOINT="$("$ENV_SCRIPTS/start-s3.sh" "$RUN_DIR/s3" "$(free_port)")" || S3_ENDPOINT=""
+  fi
+  [[ -n "$S3_ENDPOINT" ]] && echo "s3: $S3_ENDPOINT" || record_failure s3 "could not start the S3-compatible server"
+fi
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+
+# A fresh database on the test server for each catalog, so runs never see each other's data.
+new_database() {
+  local name="catalog_$1_$RANDOM$RANDOM"
+  "$PG_BIN/psql" -q -X -d "$PG_URL" -c "CREATE DATABASE $name" >/dev/null && echo "${PG_URL%/*}/$name"
+}
+PG_BIN="$("$ENV_SCRIPTS/ensure-postgres.sh" 2>/dev/null || true)"
+
+# --- 5. integration tests ---------------------------------------------------------------
+if wants integration && [[ -n "$PG_URL" ]]; then
+  log "integration tests (real Postgres, real S3-compatible server)"
+  mapfile -t integration_files < <(find test/integration -name '*.test.ts' | sort)
+  CATALOG_TEST_DATABASE_URL="$PG_URL" CATALOG_TEST_S3_ENDPOINT="$S3_ENDPOINT" \
+    run_node_tests integration "${integration_files[@]}"
+fi
+
+# --- 6. engines against a running catalog ----------------------------------------------
+# start_catalog NAME [ENV=VALUE ...]: starts `serve` with the given environment, waits until
+# it answers, and prints its base URL.
+start_catalog() {
+  local name="$1"; shift
+  local port; port="$(free_port)"
+  mkdir -p "$RUN_DIR/$name"
+  env CATALOG_HOST=127.0.0.1 CATALOG_PORT="$port" CATALOG_DATA_DIR="$RUN_DIR/$name/data" CATALOG_LOG_LEVEL=warn "$@" \
+    node --import tsx src/cli.ts serve > "$RUN_DIR/$name/server.log" 2>&1 &
+  SERVER_PIDS+=($!)
+  for _ in $(seq 1 60); do
+    if curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null; then echo "http://127.0.0.1:$port"; return 0; fi
+    sleep 0.5
+  done
+  echo "catalog $name did not start; its log:" >&2
+  cat "$RUN_DIR/$name/server.log" >&2
+  return 1
+}
+
+run_pytest() {
+  local name="$1" suite="$2" uri="$3"; shift 3
+  log "$name against $uri"
+  env CATALOG_URI="$uri" CATALOG_WAREHOUSE=default "$@" \
+    "$VENV/bin/python" -m pytest "$suite" -q -p no:cacheprovider --junitxml="$RESULTS/$name.xml"
+  local code=$?
+  if [[ ! -f "$RESULTS/$name.xml" ]]; then record_failure "$name" "pytest exited $code without results"; return; fi
+  "$VENV/bin/python" - "$RESULTS/$name.xml" > "$RESULTS/$name.counts" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else list(root)
+total = sum(int(s.get("tests", 0)) for s in suites)
+failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+skipped = sum(int(s.get("skipped", 0)) for s in suites)
+print(total - failed - skipped, failed, skipped)
+EOF
+}
+
+if [[ -n "$VENV" ]] && { wants pyiceberg || wants spark; }; then
+  if wants pyiceberg; then
+    if uri="$(start_catalog embedded)"; then
+      run_pytest pyiceberg-embedded test/compat/pyiceberg "$uri"
+    else record_failure pyiceberg-embedded "catalog did not start"; fi
+  fi
+  if [[ -n "$PG_URL" ]] && wants pyiceberg; then
+    if uri="$(start_catalog pg-local CATALOG_DATABASE_URL="$(new_database local)")"; then
+      run_pytest pyiceberg-postgres-local test/compat/pyiceberg "$uri"
+    else record_failure pyiceberg-postgres-local "catalog did not start"; fi
+  fi
+  if [[ -n "$PG_URL" && -n "$S3_ENDPOINT" ]]; then
+    s3_env=(CATALOG_DATABASE_URL="$(new_database s3)" CATALOG_WAREHOUSE_LOCATION=s3://warehouse/catalog
+            CATALOG_S3_ENDPOINT="$S3_ENDPOINT" CATALOG_S3_PATH_STYLE=true CATALOG_S3_REGION=us-east-1)
+    if uri="$(start_catalog pg-s3 "${s3_env[@]}")"; then
+      wants pyiceberg && run_pytest pyiceberg-postgres-s3 test/compat/pyiceberg "$uri" S3_ENDPOINT="$S3_ENDPOINT"
+      if wants spark; then
+        if SPARK_JARS="$("$ENV_SCRIPTS/ensure-spark-jars.sh")"; then
+          run_pytest spark-postgres-s3 test/compat/spark "$uri" S3_ENDPOINT="$S3_ENDPOINT" SPARK_JARS="$SPARK_JARS"
+        else record_failure spark "could not fetch the Iceberg Spark jars"; fi
+      fi
+    else record_failure pyiceberg-postgres-s3 "catalog did not start"; fi
+  fi
+fi
+
+if wants rck && [[ -n "$PG_URL" ]]; then
+  if uri="$(start_catalog rck CATALOG_DATABASE_URL="$(new_database rck)")"; then
+    log "REST compatibility kit against $uri"
+    "$ENV_SCRIPTS/run-rck.sh" "$uri" default || true
+  fi
+fi
+
+# --- 7. totals --------------------------------------------------------------------------
+log "summary"
+total_pass=0; total_fail=0; total_skip=0
+for counts in "$RESULTS"/*.counts; do
+  [[ -f "$counts" ]] || continue
+  read -r p f s < "$counts"
+  printf '  %-28s %4s passed, %s failed, %s skipped\n' "$(basename "$counts" .counts)" "$p" "$f" "$s"
+  total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + s))
+done
+if [[ $total_pass -eq 0 && $total_fail -eq 0 ]]; then total_fail=1; echo "  no tests ran"; fi
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+[[ $total_fail -eq 0 ]]
