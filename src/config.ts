@@ -73,6 +73,12 @@ export const SETTINGS = {
     default: '10',
     doc: 'Server-side attempts of a commit whose pointer swap lost a race while its requirements still held.',
   },
+  metadataCacheBytes: {
+    env: 'CATALOG_METADATA_CACHE_BYTES',
+    kind: 'int',
+    default: '33554432',
+    doc: 'Memory per replica for caching table metadata documents (by immutable metadata location).',
+  },
   bodyLimitBytes: { env: 'CATALOG_BODY_LIMIT_BYTES', kind: 'int', default: '10485760', doc: 'Largest accepted request body.' },
   requestTimeoutMs: { env: 'CATALOG_REQUEST_TIMEOUT_MS', kind: 'int', default: '60000', doc: 'Requests running longer are cut off.' },
   logLevel: {
@@ -102,6 +108,7 @@ export interface Config {
   warehouseLocation: string;
   s3: { endpoint?: string; region: string; pathStyle: boolean; clientEndpoint?: string };
   commitMaxAttempts: number;
+  metadataCacheBytes: number;
   bodyLimitBytes: number;
   requestTimeoutMs: number;
   logLevel: string;
@@ -177,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       clientEndpoint: (values.clientS3Endpoint ?? values.s3Endpoint) as string | undefined,
     }),
     commitMaxAttempts: values.commitMaxAttempts as number,
+    metadataCacheBytes: values.metadataCacheBytes as number,
     bodyLimitBytes: values.bodyLimitBytes as number,
     requestTimeoutMs: values.requestTimeoutMs as number,
     logLevel: values.logLevel as string,

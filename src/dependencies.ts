@@ -2,6 +2,8 @@
 import { NamespaceService } from './catalog/namespace-service.js';
 import { TableCommitter, type CommitObserver } from './catalog/table-commit.js';
 import { TableLocations } from './catalog/table-locations.js';
+import { TableDocuments } from './catalog/table-documents.js';
+import { MetadataCache } from './catalog/metadata-cache.js';
 import { TableService } from './catalog/table-service.js';
 import type { AppDependencies } from './app.js';
 import type { Config } from './config.js';
@@ -46,12 +48,13 @@ export async function createDependencies(
   const { db } = database;
   const now = () => Date.now();
   const locations = new TableLocations(db);
-  const committer = new TableCommitter(db, store, locations, { maxAttempts: config.commitMaxAttempts, now, observer });
+  const documents = new TableDocuments(db, new MetadataCache(config.metadataCacheBytes));
+  const committer = new TableCommitter(db, store, locations, documents, { maxAttempts: config.commitMaxAttempts, now, observer });
   const migrations = await readMigrations();
   return {
     config,
     namespaces: new NamespaceService(db),
-    tables: new TableService(db, store, locations, committer, now),
+    tables: new TableService(db, store, locations, committer, documents, now),
     warehouses: new WarehouseResolver(db, config.warehouseName),
     validateBody: createBodyValidator(),
     health: {

@@ -1,6 +1,6 @@
 // config -> dependencies -> app -> listen, and an orderly shutdown on SIGTERM/SIGINT.
 import { buildApp } from './app.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { createDependencies, createObjectStore, openCatalogDatabase, type Runtime } from './dependencies.js';
 import { migrate } from './db/migrator.js';
 import { ensureWarehouse } from './db/warehouse-repository.js';
@@ -8,7 +8,15 @@ import { ensureWarehouse } from './db/warehouse-repository.js';
 export async function serve(config: Config): Promise<void> {
   const database = await openCatalogDatabase(config);
   if (config.migrateOnStart) await migrate(database.db);
-  await ensureWarehouse(database.db, config.warehouseName, config.warehouseLocation);
+  const warehouse = await ensureWarehouse(database.db, config.warehouseName, config.warehouseLocation);
+  if (warehouse.location !== config.warehouseLocation) {
+    // Moving a warehouse root would leave its tables outside it, where nothing may delete their files.
+    await database.close();
+    throw new ConfigError(
+      `CATALOG_WAREHOUSE_LOCATION is ${config.warehouseLocation}, but warehouse "${warehouse.name}" already exists in this ` +
+        `database with location ${warehouse.location}. Use that location, or a new CATALOG_WAREHOUSE_NAME.`,
+    );
+  }
   const runtime: Runtime = { shuttingDown: false };
   const deps = await createDependencies(config, database, createObjectStore(config), runtime);
   const app = await buildApp(deps);

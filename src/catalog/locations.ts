@@ -3,9 +3,14 @@
 // (design: clones-and-gc.md, guarantee 5).
 import { badRequest } from '../iceberg/errors.js';
 
-/** Normalises a storage URI: no trailing slash, no empty or dot segments; refuses `..`. */
+/**
+ * Normalises a storage URI: no trailing slash, no empty or dot segments; refuses `..`.
+ * Paths are taken literally, never percent-decoded, as engines' FileIOs take them.
+ * `file:/path` (the form Hadoop writes) becomes `file:///path`.
+ */
 export function normalizeLocation(location: string): string {
-  const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/]*)(\/.*)?$/.exec(location.trim());
+  const trimmed = location.trim().replace(/^file:\/(?!\/)/i, 'file:///');
+  const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/]*)(\/.*)?$/.exec(trimmed);
   if (!match) throw badRequest(`Invalid location: ${location} is not an absolute URI`);
   const [, rawScheme, authority, path = ''] = match;
   const scheme = rawScheme.toLowerCase();
@@ -30,8 +35,13 @@ export function requireWithinWarehouse(warehouseRoot: string, location: string):
   return normalized;
 }
 
-/** Encodes one identifier part as a path segment that cannot escape its parent directory. */
+/**
+ * One identifier part as a directory name. Engines treat location paths literally (no
+ * percent-decoding), so the name keeps only characters every FileIO and object store
+ * handles alike; anything else becomes `_`. Names may then collide (`a b` and `a_b`), which
+ * is harmless: every table directory also carries a random id.
+ */
 export function pathSegment(name: string): string {
-  const encoded = encodeURIComponent(name);
-  return encoded === '.' || encoded === '..' ? encodeURIComponent(name).replace(/\./g, '%2E') : encoded;
+  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_');
+  return /^\.*$/.test(safe) ? safe.replace(/\./g, '_') || '_' : safe;
 }

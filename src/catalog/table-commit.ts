@@ -10,16 +10,17 @@
 import type { Db } from '../db/database.js';
 import { findNamespace } from '../db/namespace-repository.js';
 import { isUniqueViolation } from '../db/postgres-errors.js';
-import { compareAndSwapTable, findTable, insertTable, type TableRecord } from '../db/table-repository.js';
+import { compareAndSwapTable, insertTable, type TableHead, type TableRecord } from '../db/table-repository.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
 import { badRequest, commitFailed, noSuchNamespace, noSuchTable, serviceUnavailable } from '../iceberg/errors.js';
 import { TableMetadataBuilder, appendMetadataLog, emptyTableMetadata, type TableUpdate } from '../iceberg/metadata-builder.js';
-import { normalizeTableMetadata, toMetadataDocument } from '../iceberg/metadata-document.js';
+import { toMetadataDocument } from '../iceberg/metadata-document.js';
 import { checkRequirements, type TableRequirement } from '../iceberg/requirements.js';
 import type { TableMetadata } from '../iceberg/table-metadata.js';
-import { parseJson, stringifyJson } from '../json/int64-json.js';
+import { stringifyJson } from '../json/int64-json.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { namespaceName, tableName, type TableIdentifier } from './identifiers.js';
+import type { CurrentTable, TableDocuments } from './table-documents.js';
 import type { TableLocations } from './table-locations.js';
 
 export interface TableChange {
@@ -43,15 +44,11 @@ export interface CommitObserver {
 interface PlannedCommit {
   change: TableChange;
   kind: 'create' | 'update' | 'unchanged';
-  base?: { record: TableRecord; metadata: TableMetadata };
+  base?: { record: TableHead; metadata: TableMetadata };
   result: CommittedTable;
 }
 
 class LostRace extends Error {}
-
-export function readStoredMetadata(record: TableRecord): TableMetadata {
-  return normalizeTableMetadata(parseJson(record.metadataJson));
-}
 
 export function metadataFileLocation(location: string, version: number): string {
   return `${location}/metadata/${String(version).padStart(5, '0')}-${crypto.randomUUID()}.metadata.json`;
@@ -66,6 +63,7 @@ export class TableCommitter {
     private readonly db: Db,
     private readonly store: ObjectStore,
     private readonly locations: TableLocations,
+    private readonly documents: TableDocuments,
     private readonly options: { maxAttempts: number; now: () => number; observer?: CommitObserver },
   ) {}
 
@@ -91,6 +89,7 @@ export class TableCommitter {
             }
           }
         });
+        for (const { result } of toWrite) this.documents.remember(result.record.metadataLocation, result.metadataJson, result.metadata);
         return plans.map((p) => p.result);
       } catch (error) {
         const lost = error instanceof LostRace || isUniqueViolation(error);
@@ -109,15 +108,16 @@ export class TableCommitter {
   private async plan(warehouse: Warehouse, change: TableChange): Promise<PlannedCommit> {
     const { namespace: levels, name } = change.identifier;
     const isCreate = change.requirements.some((r) => r.type === 'assert-create');
-    const namespace = await findNamespace(this.db, warehouse.id, levels);
-    if (!namespace) throw isCreate ? noSuchNamespace(namespaceName(levels)) : noSuchTable(tableName(levels, name));
-    const record = await findTable(this.db, warehouse.id, levels, name);
-    const base = record && { record, metadata: readStoredMetadata(record) };
+    const current = await this.documents.find(warehouse.id, levels, name);
+    const base = current && { record: current.head, metadata: current.metadata(), json: current.json };
+    // Only a table that does not exist yet needs its namespace looked up.
+    const namespace = base ? undefined : await findNamespace(this.db, warehouse.id, levels);
+    if (!base && !namespace) throw isCreate ? noSuchNamespace(namespaceName(levels)) : noSuchTable(tableName(levels, name));
     checkRequirements(change.requirements, base?.metadata);
     if (!base && !isCreate) throw noSuchTable(tableName(levels, name));
 
     const now = this.options.now();
-    const checkLocation = (location: string) => void this.locations.confine(warehouse, location);
+    const checkLocation = (location: string) => this.locations.confine(warehouse, location);
     let builder: TableMetadataBuilder;
     if (base) {
       builder = new TableMetadataBuilder(base.metadata, now, checkLocation);
@@ -125,12 +125,17 @@ export class TableCommitter {
       builder = new TableMetadataBuilder(emptyTableMetadata(crypto.randomUUID(), now), now, checkLocation, { isNew: true });
       // A create transaction that names no location gets the default one, like createTable.
       if (!change.updates.some((u) => u.action === 'set-location')) {
-        builder.apply({ action: 'set-location', location: this.locations.defaultTableLocation(warehouse, namespace, name) });
+        builder.apply({ action: 'set-location', location: this.locations.defaultTableLocation(warehouse, namespace!, name) });
       }
     }
     builder.applyAll(change.updates);
     if (base && !builder.hasChanges) {
-      return { change, kind: 'unchanged', base, result: { record: base.record, metadata: base.metadata, metadataJson: base.record.metadataJson } };
+      return {
+        change,
+        kind: 'unchanged',
+        base,
+        result: { record: { ...base.record, metadataJson: base.json }, metadata: base.metadata, metadataJson: base.json },
+      };
     }
     const metadata = builder.build();
     if (!base || base.metadata.location !== metadata.location) {
@@ -145,7 +150,7 @@ export class TableCommitter {
       record: {
         id: base?.record.id ?? crypto.randomUUID(),
         warehouseId: warehouse.id,
-        namespaceId: namespace.id,
+        namespaceId: base?.record.namespaceId ?? namespace!.id,
         name,
         tableUuid: metadata['table-uuid'],
         location: metadata.location,
@@ -171,10 +176,10 @@ export class TableCommitter {
   }
 
   /** A table adopted from an existing metadata file (registerTable): no file is written. */
-  async commitRegistered(table: CommittedTable, replacing?: TableRecord): Promise<CommittedTable[]> {
+  async commitRegistered(table: CommittedTable, replacing?: CurrentTable): Promise<CommittedTable[]> {
     await this.db.transaction().execute(async (tx) => {
       if (!replacing) return insertTable(tx, table);
-      if (!(await compareAndSwapTable(tx, replacing.version, readStoredMetadata(replacing), table))) {
+      if (!(await compareAndSwapTable(tx, replacing.head.version, replacing.metadata(), table))) {
         throw commitFailed(`Commit failed: table ${table.record.name} changed while it was being registered`);
       }
     });

@@ -3,6 +3,7 @@ import type { Db } from '../db/database.js';
 import { findNamespace } from '../db/namespace-repository.js';
 import { isUniqueViolation } from '../db/postgres-errors.js';
 import { findTable, listTables, markTableDropped, renameTable, type TableRecord } from '../db/table-repository.js';
+import type { CurrentTable, TableDocuments } from './table-documents.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
 import { alreadyExists, badRequest, noSuchNamespace, noSuchTable, notFound, serviceUnavailable } from '../iceberg/errors.js';
 import { normalizeTableMetadata, withReferencedSnapshotsOnly } from '../iceberg/metadata-document.js';
@@ -12,7 +13,7 @@ import { parseJson } from '../json/int64-json.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { namespaceName, tableName, type TableIdentifier } from './identifiers.js';
 import { decodePageToken, encodePageToken, pageWindow, type PageRequest } from './pagination.js';
-import { metadataFileLocation, readStoredMetadata, serializeMetadata, type CommittedTable, type TableChange, type TableCommitter } from './table-commit.js';
+import { metadataFileLocation, serializeMetadata, type CommittedTable, type TableChange, type TableCommitter } from './table-commit.js';
 import type { TableLocations } from './table-locations.js';
 
 export interface CreateTableInput extends Omit<NewTableRequest, 'location'> {
@@ -31,6 +32,7 @@ export class TableService {
     private readonly store: ObjectStore,
     private readonly locations: TableLocations,
     private readonly committer: TableCommitter,
+    private readonly documents: TableDocuments,
     private readonly now: () => number,
   ) {}
 
@@ -54,15 +56,20 @@ export class TableService {
   }
 
   /** The stored table; a missing namespace is reported as a missing table (spec: loadTable, Spark relies on it). */
-  async load(warehouse: Warehouse, levels: string[], name: string): Promise<TableRecord> {
-    const record = await findTable(this.db, warehouse.id, levels, name);
-    if (!record) throw noSuchTable(tableName(levels, name));
-    return record;
+  async load(warehouse: Warehouse, levels: string[], name: string): Promise<CurrentTable> {
+    const table = await this.documents.find(warehouse.id, levels, name);
+    if (!table) throw noSuchTable(tableName(levels, name));
+    return table;
+  }
+
+  /** Whether the table exists, without reading its document. */
+  async exists(warehouse: Warehouse, levels: string[], name: string): Promise<boolean> {
+    return (await findTable(this.db, warehouse.id, levels, name)) !== undefined;
   }
 
   /** The metadata to serve for `snapshots=refs`; `all` serves the stored text as it is. */
-  refsOnlyMetadata(record: TableRecord): TableMetadata {
-    return withReferencedSnapshotsOnly(readStoredMetadata(record));
+  refsOnlyMetadata(table: CurrentTable): TableMetadata {
+    return withReferencedSnapshotsOnly(table.metadata());
   }
 
   async create(warehouse: Warehouse, levels: string[], input: CreateTableInput): Promise<CommittedTable & { staged: boolean }> {
@@ -80,7 +87,7 @@ export class TableService {
     const now = this.now();
     const metadata = newTableMetadata(
       { ...input, location },
-      { uuid: crypto.randomUUID(), now, checkLocation: (l) => void this.locations.confine(warehouse, l) },
+      { uuid: crypto.randomUUID(), now, checkLocation: (l) => this.locations.confine(warehouse, l) },
     );
     const metadataJson = serializeMetadata(metadata);
     const record: TableRecord = {
@@ -110,13 +117,15 @@ export class TableService {
   }
 
   async drop(warehouse: Warehouse, levels: string[], name: string, purgeRequested: boolean): Promise<void> {
-    const record = await this.load(warehouse, levels, name);
+    const record = await findTable(this.db, warehouse.id, levels, name);
+    if (!record) throw noSuchTable(tableName(levels, name));
     const dropped = await this.db.transaction().execute((tx) => markTableDropped(tx, record.id, purgeRequested));
     if (!dropped) throw noSuchTable(tableName(levels, name));
   }
 
   async rename(warehouse: Warehouse, source: TableIdentifier, destination: TableIdentifier): Promise<void> {
-    const record = await this.load(warehouse, source.namespace, source.name);
+    const record = await findTable(this.db, warehouse.id, source.namespace, source.name);
+    if (!record) throw noSuchTable(tableName(source.namespace, source.name));
     const target = await this.requireNamespace(warehouse, destination.namespace);
     if (typeof destination.name !== 'string' || destination.name === '') throw badRequest('Invalid destination table name');
     const taken = () => alreadyExists(`Table already exists: ${tableName(destination.namespace, destination.name)}`);
@@ -150,11 +159,11 @@ export class TableService {
       throw badRequest(`Cannot register ${metadataLocation}: ${(error as Error).message}`);
     }
     metadata.location = this.locations.confine(warehouse, metadata.location);
-    const existing = await findTable(this.db, warehouse.id, levels, request.name);
+    const existing = await this.documents.find(warehouse.id, levels, request.name);
     if (existing && !request.overwrite) throw alreadyExists(`Table already exists: ${tableName(levels, request.name)}`);
-    await this.locations.checkNoOverlap(warehouse, metadata.location, existing?.id);
+    await this.locations.checkNoOverlap(warehouse, metadata.location, existing?.head.id);
     const record: TableRecord = {
-      id: existing?.id ?? crypto.randomUUID(),
+      id: existing?.head.id ?? crypto.randomUUID(),
       warehouseId: warehouse.id,
       namespaceId: namespace.id,
       name: request.name,
@@ -164,7 +173,7 @@ export class TableService {
       // The registered file is served as is: it is the table's current metadata file.
       metadataLocation,
       metadataJson: serializeMetadata(metadata),
-      version: existing ? existing.version + 1 : 0,
+      version: existing ? existing.head.version + 1 : 0,
     };
     try {
       const [registered] = await this.committer.commitRegistered({ record, metadata, metadataJson: record.metadataJson }, existing);

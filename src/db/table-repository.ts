@@ -1,8 +1,12 @@
 // Tables, their snapshot and ref rows, and the compare-and-swap that commits them.
 import { sql } from 'kysely';
-import { int64Equals, int64Key, toInt64 } from '../json/int64-json.js';
+import { int64Key, toInt64 } from '../json/int64-json.js';
+import { sameRef } from '../iceberg/metadata-builder.js';
 import type { Snapshot, SnapshotReference, TableMetadata } from '../iceberg/table-metadata.js';
 import type { DbOrTx, Tx } from './database.js';
+
+/** A table row without its metadata document: what every request needs to know. */
+export type TableHead = Omit<TableRecord, 'metadataJson'>;
 
 export interface TableRecord {
   id: string;
@@ -17,7 +21,7 @@ export interface TableRecord {
   version: number;
 }
 
-const columns = [
+const headColumns = [
   'iceberg_table.table_id',
   'iceberg_table.warehouse_id',
   'iceberg_table.namespace_id',
@@ -26,7 +30,6 @@ const columns = [
   'iceberg_table.location',
   'iceberg_table.format_version',
   'iceberg_table.metadata_location',
-  'iceberg_table.metadata_json',
   'iceberg_table.version',
 ] as const;
 
@@ -39,11 +42,10 @@ type Row = {
   location: string;
   format_version: number;
   metadata_location: string;
-  metadata_json: string;
   version: string | number | bigint;
 };
 
-const toRecord = (row: Row): TableRecord => ({
+const toHead = (row: Row): TableHead => ({
   id: row.table_id,
   warehouseId: row.warehouse_id,
   namespaceId: row.namespace_id ?? '',
@@ -52,22 +54,34 @@ const toRecord = (row: Row): TableRecord => ({
   location: row.location,
   formatVersion: row.format_version,
   metadataLocation: row.metadata_location,
-  metadataJson: row.metadata_json,
   version: Number(row.version),
 });
 
 /** The live table with that name, found by namespace path in one query (the load hot path). */
-export async function findTable(db: DbOrTx, warehouseId: string, levels: string[], name: string): Promise<TableRecord | undefined> {
+export async function findTable(db: DbOrTx, warehouseId: string, levels: string[], name: string): Promise<TableHead | undefined> {
   const row = await db
     .selectFrom('iceberg_table')
     .innerJoin('namespace', 'namespace.namespace_id', 'iceberg_table.namespace_id')
-    .select(columns)
+    .select(headColumns)
     .where('namespace.warehouse_id', '=', warehouseId)
     .where('namespace.levels', '=', sql<string[]>`${levels}::text[]`)
     .where('iceberg_table.name', '=', name)
     .where('iceberg_table.dropped_at', 'is', null)
     .executeTakeFirst();
-  return row && toRecord(row);
+  return row && toHead(row);
+}
+
+/** The table's current metadata document with the location it belongs to (they change together). */
+export async function readTableDocument(
+  db: DbOrTx,
+  tableId: string,
+): Promise<{ metadataLocation: string; metadataJson: string; version: number } | undefined> {
+  const row = await db
+    .selectFrom('iceberg_table')
+    .select(['metadata_location', 'metadata_json', 'version'])
+    .where('table_id', '=', tableId)
+    .executeTakeFirst();
+  return row && { metadataLocation: row.metadata_location, metadataJson: row.metadata_json, version: Number(row.version) };
 }
 
 export async function listTables(
@@ -144,23 +158,38 @@ export async function compareAndSwapTable(
   previous: TableMetadata,
   { record, metadata }: TableWrite,
 ): Promise<boolean> {
-  const result = await tx
-    .updateTable('iceberg_table')
-    .set({
-      metadata_location: record.metadataLocation,
-      metadata_json: record.metadataJson,
-      version: record.version,
-      location: record.location,
-      format_version: record.formatVersion,
-      table_uuid: record.tableUuid,
-      updated_at: sql`now()`,
-    })
-    .where('table_id', '=', record.id)
-    .where('version', '=', expectedVersion)
-    .where('dropped_at', 'is', null)
+  // The swap and the new metadata_file row in one statement: one round trip on the hot path.
+  const swapped = await tx
+    .with('swapped', (db) =>
+      db
+        .updateTable('iceberg_table')
+        .set({
+          metadata_location: record.metadataLocation,
+          metadata_json: record.metadataJson,
+          version: record.version,
+          location: record.location,
+          format_version: record.formatVersion,
+          table_uuid: record.tableUuid,
+          updated_at: sql`now()`,
+        })
+        .where('table_id', '=', record.id)
+        .where('version', '=', expectedVersion)
+        .where('dropped_at', 'is', null)
+        .returning('table_id'),
+    )
+    .insertInto('metadata_file')
+    .columns(['table_id', 'version', 'metadata_location'])
+    .expression((eb) =>
+      eb
+        .selectFrom('swapped')
+        .select((s) => [
+          'swapped.table_id',
+          s.val(String(record.version)).as('version'),
+          s.val(record.metadataLocation).as('metadata_location'),
+        ]),
+    )
     .executeTakeFirst();
-  if (Number(result.numUpdatedRows) !== 1) return false;
-  await insertMetadataFile(tx, record);
+  if (Number(swapped.numInsertedOrUpdatedRows ?? 0) !== 1) return false;
   await syncSnapshotRows(tx, record.id, previous, metadata);
   return true;
 }
@@ -186,24 +215,24 @@ async function syncSnapshotRows(tx: Tx, tableId: string, before: TableMetadata |
   const refsBefore = before?.refs ?? {};
   const changedRefs = Object.entries(after.refs).filter(([name, ref]) => !sameRef(refsBefore[name], ref));
   const removedRefs = Object.keys(refsBefore).filter((name) => !after.refs[name]);
-  const stale = [...removedRefs, ...changedRefs.map(([name]) => name).filter((name) => refsBefore[name])];
-  if (stale.length > 0) {
-    await tx.deleteFrom('snapshot_ref').where('table_id', '=', tableId).where('name', 'in', stale).execute();
+  if (removedRefs.length > 0) {
+    await tx.deleteFrom('snapshot_ref').where('table_id', '=', tableId).where('name', 'in', removedRefs).execute();
   }
   if (changedRefs.length > 0) {
-    await tx.insertInto('snapshot_ref').values(changedRefs.map(([name, ref]) => refRow(tableId, name, ref))).execute();
+    await tx
+      .insertInto('snapshot_ref')
+      .values(changedRefs.map(([name, ref]) => refRow(tableId, name, ref)))
+      .onConflict((oc) =>
+        oc.columns(['table_id', 'name']).doUpdateSet((eb) => ({
+          type: eb.ref('excluded.type'),
+          snapshot_id: eb.ref('excluded.snapshot_id'),
+          max_ref_age_ms: eb.ref('excluded.max_ref_age_ms'),
+          max_snapshot_age_ms: eb.ref('excluded.max_snapshot_age_ms'),
+          min_snapshots_to_keep: eb.ref('excluded.min_snapshots_to_keep'),
+        })),
+      )
+      .execute();
   }
-}
-
-function sameRef(a: SnapshotReference | undefined, b: SnapshotReference): boolean {
-  return (
-    a !== undefined &&
-    a.type === b.type &&
-    int64Equals(a['snapshot-id'], b['snapshot-id']) &&
-    int64Equals(a['max-ref-age-ms'], b['max-ref-age-ms']) &&
-    int64Equals(a['max-snapshot-age-ms'], b['max-snapshot-age-ms']) &&
-    a['min-snapshots-to-keep'] === b['min-snapshots-to-keep']
-  );
 }
 
 const int8 = (value: number | bigint | undefined | null) => (value === undefined || value === null ? null : value.toString());

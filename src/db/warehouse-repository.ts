@@ -28,6 +28,7 @@ export async function findWarehouseByLocation(db: DbOrTx, location: string): Pro
 
 /** Creates the warehouse if no warehouse has that name; returns the stored one either way. */
 export async function ensureWarehouse(db: DbOrTx, name: string, location: string): Promise<Warehouse> {
+  // A warehouse keeps the root it was created with: its tables live there.
   await db
     .insertInto('warehouse')
     .values({ warehouse_id: crypto.randomUUID(), name, location, properties: '{}' })

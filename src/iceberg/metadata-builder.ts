@@ -5,7 +5,7 @@
 // is silent, the reference implementation's behaviour (reusing ids of identical schemas,
 // specs and sort orders; -1 meaning "the one added last in this commit"; refs that point
 // at removed snapshots disappear with them).
-import { compareInt64, int64Equals, int64Key, isInt64, type Int64 } from '../json/int64-json.js';
+import { compareInt64, int64Equals, int64Key, isInt64, toInt64, type Int64 } from '../json/int64-json.js';
 import { badRequest } from './errors.js';
 import { highestFieldId, indexFields, sameSchemaStructure, validateSchema } from './schema.js';
 import {
@@ -29,8 +29,20 @@ import { checkTransform } from './transforms.js';
 
 export type TableUpdate = { action: string; [field: string]: unknown };
 
-/** Called for every location a commit sets, so the caller can confine it to the warehouse. */
-export type LocationCheck = (location: string) => void;
+/** Two refs are the same when every field is, whatever order their keys were read in. */
+export function sameRef(a: SnapshotReference | undefined, b: SnapshotReference): boolean {
+  return (
+    a !== undefined &&
+    a.type === b.type &&
+    int64Equals(a['snapshot-id'], b['snapshot-id']) &&
+    int64Equals(a['max-ref-age-ms'], b['max-ref-age-ms']) &&
+    int64Equals(a['max-snapshot-age-ms'], b['max-snapshot-age-ms']) &&
+    (a['min-snapshots-to-keep'] ?? undefined) === (b['min-snapshots-to-keep'] ?? undefined)
+  );
+}
+
+/** Called for every location a commit sets: returns it normalised, or throws to refuse it. */
+export type LocationCheck = (location: string) => string;
 
 const LAST_ADDED = -1;
 
@@ -392,7 +404,7 @@ export class TableMetadataBuilder {
       if (compareInt64(firstRowId, nextRowId) < 0) {
         throw badRequest(`Cannot add a snapshot, first-row-id is behind table next-row-id: ${firstRowId} < ${nextRowId}`);
       }
-      this.m['next-row-id'] = Number(BigInt(nextRowId) + BigInt(addedRows));
+      this.m['next-row-id'] = toInt64(BigInt(nextRowId) + BigInt(addedRows));
     }
     this.m.snapshots.push(snapshot);
     this.addedSnapshotIds.add(int64Key(id));
@@ -418,11 +430,7 @@ export class TableMetadataBuilder {
     }
     const snapshot = this.snapshotById(snapshotId);
     if (!snapshot) throw badRequest(`Cannot set ${name} to unknown snapshot: ${snapshotId}`);
-    const existing = this.m.refs[name];
-    if (existing && JSON.stringify(Object.entries(existing).map(([k, v]) => [k, String(v)])) ===
-        JSON.stringify(Object.entries(ref).map(([k, v]) => [k, String(v)]))) {
-      return this;
-    }
+    if (sameRef(this.m.refs[name], ref)) return this;
     this.m.refs[name] = ref;
     if (name === MAIN_BRANCH && !int64Equals(this.m['current-snapshot-id'], snapshotId)) {
       this.m['current-snapshot-id'] = snapshotId;
@@ -474,10 +482,9 @@ export class TableMetadataBuilder {
   }
 
   private setLocation(location: string): this {
-    const trimmed = location.replace(/\/+$/, '');
-    if (trimmed === this.m.location) return this;
-    this.checkLocation(trimmed);
-    this.m.location = trimmed;
+    const normalized = this.checkLocation(location);
+    if (normalized === this.m.location) return this;
+    this.m.location = normalized;
     return this.touch();
   }
 
@@ -485,8 +492,9 @@ export class TableMetadataBuilder {
     if (!isObject(updates)) throw badRequest('Invalid set-properties update: updates must be an object');
     for (const [key, value] of Object.entries(updates)) {
       if (typeof value !== 'string') throw badRequest(`Invalid set-properties update: value of ${key} must be a string`);
-      if (this.m.properties[key] !== value) {
-        this.m.properties[key] = value;
+      if (!Object.hasOwn(this.m.properties, key) || this.m.properties[key] !== value) {
+        // defineProperty, not assignment: a key such as __proto__ must be stored like any other.
+        Object.defineProperty(this.m.properties, key, { value, enumerable: true, writable: true, configurable: true });
         this.touch();
       }
     }
@@ -497,7 +505,7 @@ export class TableMetadataBuilder {
     if (!Array.isArray(removals)) throw badRequest('Invalid remove-properties update: removals must be an array');
     for (const key of removals) {
       if (typeof key !== 'string') throw badRequest('Invalid remove-properties update: keys must be strings');
-      if (key in this.m.properties) {
+      if (Object.hasOwn(this.m.properties, key)) {
         delete this.m.properties[key];
         this.touch();
       }

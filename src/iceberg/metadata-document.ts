@@ -55,7 +55,11 @@ export function normalizeTableMetadata(input: unknown): TableMetadata {
   let specs = asArray<{ 'spec-id': number; fields: PartitionField[] }>(raw['partition-specs']);
   let defaultSpecId = raw['default-spec-id'] as number | undefined;
   if (specs.length === 0) {
-    const legacyFields = asArray<PartitionField>(raw['partition-spec']);
+    // Early v1 writers left partition field ids implicit: they were 1000, 1001, ... in order.
+    const legacyFields = asArray<PartitionField>(raw['partition-spec']).map((f, i) => ({
+      ...f,
+      'field-id': f['field-id'] ?? PARTITION_FIELD_ID_START + i,
+    }));
     specs = [{ 'spec-id': 0, fields: legacyFields }];
     defaultSpecId = 0;
   }

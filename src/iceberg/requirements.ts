@@ -23,7 +23,22 @@ function expectEqual(what: string, expected: number, actual: number): void {
 }
 
 /** `base` is undefined when the table does not exist yet (a create transaction). */
+const REQUIREMENT_TYPES = new Set([
+  'assert-create',
+  'assert-table-uuid',
+  'assert-ref-snapshot-id',
+  'assert-last-assigned-field-id',
+  'assert-current-schema-id',
+  'assert-last-assigned-partition-id',
+  'assert-default-spec-id',
+  'assert-default-sort-order-id',
+]);
+
 export function checkRequirement(requirement: TableRequirement, base: TableMetadata | undefined): void {
+  // A malformed request is the client's mistake (400) whatever state the table is in.
+  if (!REQUIREMENT_TYPES.has(requirement.type)) {
+    throw badRequest(`Unknown requirement type: ${(requirement as { type: unknown }).type}`);
+  }
   if (requirement.type === 'assert-create') {
     if (base) throw commitFailed('Requirement failed: table already exists');
     return;

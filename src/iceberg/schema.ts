@@ -27,34 +27,35 @@ export function isPrimitive(type: IcebergType): type is string {
 }
 
 /** Every field of a schema, nested ones included, with the dotted name it is known by. */
-export function indexFields(schema: StructType): Map<number, { name: string; type: IcebergType; required: boolean }> {
-  const index = new Map<number, { name: string; type: IcebergType; required: boolean }>();
-  const visit = (type: IcebergType, prefix: string) => {
+export interface IndexedField {
+  name: string;
+  type: IcebergType;
+  required: boolean;
+  /** Inside a list or map (directly or deeper). */
+  inCollection: boolean;
+}
+
+export function indexFields(schema: StructType): Map<number, IndexedField> {
+  const index = new Map<number, IndexedField>();
+  const add = (id: number, field: IndexedField) => {
+    if (index.has(id)) throw badRequest(`Invalid schema: field id ${id} is used more than once`);
+    index.set(id, field);
+    visit(field.type, field.name, field.inCollection);
+  };
+  const visit = (type: IcebergType, prefix: string, inCollection: boolean) => {
     if (typeof type === 'string') return;
     if (type.type === 'struct') {
       for (const field of type.fields) {
-        const name = prefix ? `${prefix}.${field.name}` : field.name;
-        if (index.has(field.id)) throw badRequest(`Invalid schema: field id ${field.id} is used more than once`);
-        index.set(field.id, { name, type: field.type, required: field.required });
-        visit(field.type, name);
+        add(field.id, { name: prefix ? `${prefix}.${field.name}` : field.name, type: field.type, required: field.required, inCollection });
       }
     } else if (type.type === 'list') {
-      const name = `${prefix}.element`;
-      if (index.has(type['element-id'])) throw badRequest(`Invalid schema: field id ${type['element-id']} is used more than once`);
-      index.set(type['element-id'], { name, type: type.element, required: type['element-required'] });
-      visit(type.element, name);
+      add(type['element-id'], { name: `${prefix}.element`, type: type.element, required: type['element-required'], inCollection: true });
     } else if (type.type === 'map') {
-      for (const [id, sub, required, part] of [
-        [type['key-id'], type.key, true, 'key'],
-        [type['value-id'], type.value, type['value-required'], 'value'],
-      ] as const) {
-        if (index.has(id)) throw badRequest(`Invalid schema: field id ${id} is used more than once`);
-        index.set(id, { name: `${prefix}.${part}`, type: sub, required });
-        visit(sub, `${prefix}.${part}`);
-      }
+      add(type['key-id'], { name: `${prefix}.key`, type: type.key, required: true, inCollection: true });
+      add(type['value-id'], { name: `${prefix}.value`, type: type.value, required: type['value-required'], inCollection: true });
     }
   };
-  visit(schema, '');
+  visit(schema, '', false);
   return index;
 }
 
@@ -106,7 +107,12 @@ export function validateSchema(schema: Schema, formatVersion: FormatVersion): vo
     const field = fields.get(id);
     if (!field) throw badRequest(`Invalid schema: identifier field id ${id} does not exist`);
     if (typeof field.type !== 'string') throw badRequest(`Invalid schema: identifier field ${field.name} is not a primitive`);
+    // Spec, "Identifier Field IDs": required, not float or double, not inside a list or map.
     if (!field.required) throw badRequest(`Invalid schema: identifier field ${field.name} is optional`);
+    if (field.type === 'float' || field.type === 'double') {
+      throw badRequest(`Invalid schema: identifier field ${field.name} has type ${field.type}, which cannot identify rows`);
+    }
+    if (field.inCollection) throw badRequest(`Invalid schema: identifier field ${field.name} is nested in a list or map`);
   }
 }
 

@@ -19,6 +19,7 @@ function baseType(type: string): string {
 /** Throws a 400 when `transform` is unknown or cannot take a column of `sourceType`. */
 export function checkTransform(transform: string, sourceType: IcebergType, columnName: string): void {
   const parameterized = /^(bucket|truncate)\[\s*(\d+)\s*\]$/.exec(transform);
+  if (/^(bucket|truncate)$/.test(transform)) throw badRequest(`Invalid transform: ${transform} needs a width, as in ${transform}[16]`);
   const name = parameterized ? parameterized[1] : transform;
   if (parameterized && Number(parameterized[2]) <= 0) throw badRequest(`Invalid transform: ${transform}`);
   if (name === 'void') return;

@@ -1,26 +1,43 @@
 // A local directory as object storage (file:// URIs): the embedded default's warehouse.
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ObjectStore, StoredObject } from './object-store.js';
 
-function toPath(uri: string): string {
-  if (uri.includes('\0')) throw new Error('NUL byte in file URI');
-  return fileURLToPath(uri);
+/**
+ * The path a file:// URI names, taken literally: engines (PyIceberg, Hadoop's Path) do not
+ * percent-decode location paths, so `%20` or `%2e%2e` are plain characters here too, and a
+ * location can never resolve outside the directory its text names.
+ */
+export function fileUriToPath(uri: string): string {
+  const match = /^file:(?:\/\/(?:localhost)?)?(\/.*)$/i.exec(uri);
+  if (!match) throw new Error(`Not a local file URI: ${uri}`);
+  const path = match[1];
+  if (path.includes('\0')) throw new Error('NUL byte in file URI');
+  if (path.split('/').some((segment) => segment === '..')) throw new Error(`'..' in file URI: ${uri}`);
+  return path;
 }
 
-/** file:///a/b and file:/a/b both name /a/b; we always produce the triple-slash form. */
+/** The file:/// URI of an absolute path, with the path kept literally. */
 export function fileUri(path: string): string {
-  return pathToFileURL(path).href;
+  return `file://${path}`;
 }
+
+const toPath = fileUriToPath;
 
 export class FilesystemObjectStore implements ObjectStore {
   async put(uri: string, body: Uint8Array | string): Promise<void> {
     const path = toPath(uri);
-    await mkdir(dirname(path), { recursive: true });
-    // Write then rename, so a reader never sees half a file.
-    const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
-    await writeFile(temporary, body);
+    // Write then rename, so a reader never sees half a file. The directory usually exists
+    // already; create it only when the write says it does not.
+    const temporary = `${path}.${process.pid}.${randomUUID()}.tmp`;
+    try {
+      await writeFile(temporary, body);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(temporary, body);
+    }
     await rename(temporary, path);
   }
 

@@ -1,14 +1,12 @@
 // S3 or any S3-compatible store (s3:// URIs). Credentials come from the AWS default chain
 // (environment, profile, web identity, instance role), never from our configuration files.
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  NoSuchKey,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+//
+// The AWS SDK is loaded on first use: it costs tens of megabytes of memory, which a
+// catalog whose warehouse is a local directory should not pay.
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { ObjectStore, StoredObject } from './object-store.js';
+
+type Sdk = typeof import('@aws-sdk/client-s3');
 
 export interface S3StoreOptions {
   endpoint?: string;
@@ -26,33 +24,42 @@ function parse(uri: string): { bucket: string; key: string } {
 const DELETE_BATCH = 1000;
 
 export class S3ObjectStore implements ObjectStore {
-  readonly client: S3Client;
+  private connection: Promise<{ sdk: Sdk; client: S3Client }> | undefined;
 
-  constructor(options: S3StoreOptions) {
-    this.client = new S3Client({
-      region: options.region,
-      endpoint: options.endpoint,
-      forcePathStyle: options.forcePathStyle,
-    });
+  constructor(private readonly options: S3StoreOptions) {}
+
+  private connect(): Promise<{ sdk: Sdk; client: S3Client }> {
+    this.connection ??= import('@aws-sdk/client-s3').then((sdk) => ({
+      sdk,
+      client: new sdk.S3Client({
+        region: this.options.region,
+        endpoint: this.options.endpoint,
+        forcePathStyle: this.options.forcePathStyle,
+      }),
+    }));
+    return this.connection;
   }
 
   async put(uri: string, body: Uint8Array | string): Promise<void> {
+    const { sdk, client } = await this.connect();
     const { bucket, key } = parse(uri);
-    await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    await client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
   }
 
   async get(uri: string): Promise<Uint8Array | undefined> {
+    const { sdk, client } = await this.connect();
     const { bucket, key } = parse(uri);
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const response = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
       return response.Body ? await response.Body.transformToByteArray() : new Uint8Array();
     } catch (error) {
-      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+      if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
       throw error;
     }
   }
 
   async delete(uris: readonly string[]): Promise<void> {
+    const { sdk, client } = await this.connect();
     const byBucket = new Map<string, string[]>();
     for (const uri of uris) {
       const { bucket, key } = parse(uri);
@@ -61,8 +68,8 @@ export class S3ObjectStore implements ObjectStore {
     for (const [bucket, keys] of byBucket) {
       for (let i = 0; i < keys.length; i += DELETE_BATCH) {
         const batch = keys.slice(i, i + DELETE_BATCH);
-        const response = await this.client.send(
-          new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        const response = await client.send(
+          new sdk.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
         );
         const failures = (response.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
         if (failures.length > 0) {
@@ -73,12 +80,13 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async *list(prefix: string): AsyncIterable<StoredObject> {
+    const { sdk, client } = await this.connect();
     const { bucket, key } = parse(prefix);
     const keyPrefix = key === '' || key.endsWith('/') ? key : key + '/';
     let token: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: keyPrefix, ContinuationToken: token }),
+      const page = await client.send(
+        new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: keyPrefix, ContinuationToken: token }),
       );
       for (const object of page.Contents ?? []) {
         if (!object.Key) continue;

@@ -5,7 +5,6 @@ import type { AppDependencies } from '../../app.js';
 import type { TableIdentifier } from '../../catalog/identifiers.js';
 import type { TableChange } from '../../catalog/table-commit.js';
 import type { CreateTableInput, SnapshotMode } from '../../catalog/table-service.js';
-import type { TableRecord } from '../../db/table-repository.js';
 import { badRequest } from '../../iceberg/errors.js';
 import { toMetadataDocument } from '../../iceberg/metadata-document.js';
 import { stringifyJson } from '../../json/int64-json.js';
@@ -43,9 +42,11 @@ function parseSnapshotMode(raw: string | undefined): SnapshotMode {
   throw badRequest(`Invalid snapshots mode: ${raw} (expected all or refs)`);
 }
 
+/** Case-insensitive, as Java's Boolean.parseBoolean: PyIceberg sends Python's `False`. */
 function parseBoolean(raw: string | undefined, name: string): boolean {
-  if (raw === undefined || raw === '' || raw === 'false') return false;
-  if (raw === 'true') return true;
+  const value = raw?.toLowerCase();
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
   throw badRequest(`Invalid ${name}: ${raw} (expected true or false)`);
 }
 
@@ -73,12 +74,12 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
   const loadTable = async (params: TableParams, query: { snapshots?: string }, ifNoneMatch: string | undefined, reply: FastifyReply) => {
     const warehouse = await warehouses.byPrefix(params.prefix);
     const mode = parseSnapshotMode(query.snapshots);
-    const record: TableRecord = await tables.load(warehouse, decodeNamespace(params.namespace), params.table);
-    const etag = etagOf(record.metadataLocation, mode);
+    const table = await tables.load(warehouse, decodeNamespace(params.namespace), params.table);
+    const etag = etagOf(table.head.metadataLocation, mode);
     reply.header('etag', etag);
     if (matchesIfNoneMatch(ifNoneMatch, etag)) return reply.code(304).send();
-    const metadataJson = mode === 'all' ? record.metadataJson : stringifyJson(toMetadataDocument(tables.refsOnlyMetadata(record)));
-    return sendJson(reply, loadResultJson(record.metadataLocation, metadataJson, tableConfig));
+    const metadataJson = mode === 'all' ? table.json : stringifyJson(toMetadataDocument(tables.refsOnlyMetadata(table)));
+    return sendJson(reply, loadResultJson(table.head.metadataLocation, metadataJson, tableConfig));
   };
 
   app.get<{ Params: TableParams; Querystring: { snapshots?: string } }>(
@@ -88,8 +89,8 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
 
   app.head<{ Params: TableParams }>('/v1/:prefix/namespaces/:namespace/tables/:table', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    await tables.load(warehouse, decodeNamespace(request.params.namespace), request.params.table);
-    return reply.code(204).send();
+    const exists = await tables.exists(warehouse, decodeNamespace(request.params.namespace), request.params.table);
+    return reply.code(exists ? 204 : 404).send();
   });
 
   app.post<{ Params: TableParams }>('/v1/:prefix/namespaces/:namespace/tables/:table', async (request, reply) => {

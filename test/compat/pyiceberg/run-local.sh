@@ -15,13 +15,17 @@ data="$(mktemp -d /tmp/pyi-data-XXXXXX)"
 log="$data/server.log"
 
 cleanup() {
-  if [[ -n "${server_pid:-}" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [[ -n "${server_pid:-}" ]]; then
+    # the server runs in its own process group (npx -> tsx -> node): stop all of it
+    kill -TERM -- "-$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
   if [[ "${KEEP_DATA:-0}" != 1 ]]; then rm -rf "$data"; else echo "kept $data" >&2; fi
 }
 trap cleanup EXIT
 
 (cd "$repo" && CATALOG_PORT="$port" CATALOG_HOST=127.0.0.1 CATALOG_DATA_DIR="$data" \
-  exec npx tsx src/cli.ts serve) >"$log" 2>&1 &
+  exec setsid npx tsx src/cli.ts serve) >"$log" 2>&1 </dev/null &
 server_pid=$!
 
 for _ in $(seq 1 120); do

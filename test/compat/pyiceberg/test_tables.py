@@ -332,3 +332,20 @@ def test_table_properties_update(catalog: Catalog, ns: str) -> None:
     assert loaded.properties["a"] == "10"
     assert loaded.properties["c"] == "3"
     assert "b" not in loaded.properties
+
+
+def test_table_location_matches_backend(catalog: Catalog, ns: str) -> None:
+    """Guards the CI matrix: with S3_ENDPOINT set, tables must really live in S3 (and vice versa).
+    CATALOG_EXPECT_LOCATION_PREFIX (e.g. s3://warehouse/) makes the check stricter."""
+    import os
+
+    table = catalog.create_table((ns, "where"), schema=RICH_SCHEMA)
+    location = table.metadata.location
+    expected = os.environ.get("CATALOG_EXPECT_LOCATION_PREFIX")
+    if expected:
+        assert location.startswith(expected), location
+    elif os.environ.get("S3_ENDPOINT"):
+        assert location.startswith("s3://"), location
+    else:
+        assert location.startswith("file:"), location
+    assert table.metadata_location.startswith(location + "/metadata/")

@@ -124,13 +124,14 @@ export function recordingCheck(refuse: (l: string) => boolean = () => false): Lo
   const check = ((location: string) => {
     seen.push(location);
     if (refuse(location)) throw new CatalogError(400, 'BadRequestException', `refused ${location}`);
+    return location;
   }) as LocationCheck & { seen: string[] };
   check.seen = seen;
   return check;
 }
 
 export function builderFor(base: TableMetadata = baseMetadata(), options: { isNew?: boolean; check?: LocationCheck } = {}) {
-  return new TableMetadataBuilder(base, NOW, options.check ?? (() => undefined), { isNew: options.isNew });
+  return new TableMetadataBuilder(base, NOW, options.check ?? ((location: string) => location), { isNew: options.isNew });
 }
 
 /** Asserts that `fn` throws a CatalogError with the given status (and type / message, if given). */

@@ -18,10 +18,11 @@ import {
 } from './fixtures.js';
 
 describe('set-location', () => {
-  it('passes the location to the LocationCheck and stores it without trailing slashes', () => {
-    const check = recordingCheck();
+  it('passes the location to the LocationCheck and stores the normalised location it returns', () => {
+    const seen: string[] = [];
+    const check = (location: string) => (seen.push(location), location.replace(/\/+$/, ''));
     const m = builderFor(baseMetadata(), { check }).apply({ action: 'set-location', location: 's3://bucket/wh/db/moved//' }).build();
-    assert.deepEqual(check.seen, ['s3://bucket/wh/db/moved']);
+    assert.deepEqual(seen, ['s3://bucket/wh/db/moved//']);
     assert.equal(m.location, 's3://bucket/wh/db/moved');
   });
   it('the LocationCheck can refuse, and the location stays unchanged', () => {
@@ -31,11 +32,10 @@ describe('set-location', () => {
     assert.equal(b.hasChanges, false);
     assert.equal(b.build().location, LOCATION);
   });
-  it('the same location is a no-op and is not re-checked', () => {
-    const check = recordingCheck(() => true);
+  it('a location that normalises to the current one is a no-op', () => {
+    const check = (location: string) => location.replace(/\/+$/, '');
     const b = builderFor(baseMetadata(), { check }).apply({ action: 'set-location', location: `${LOCATION}/` });
     assert.equal(b.hasChanges, false);
-    assert.deepEqual(check.seen, []);
   });
   it('requires a string', () => {
     assertCatalogError(() => builderFor().apply({ action: 'set-location' }), 400, { message: /location must be a string/ });
@@ -70,10 +70,10 @@ describe('set-properties / remove-properties', () => {
     assertCatalogError(() => builderFor().apply({ action: 'remove-properties', removals: [1] }), 400);
     assertCatalogError(() => builderFor().apply({ action: 'remove-properties' }), 400);
   });
-  it('removing a key that only exists on Object.prototype is a no-op', { todo: 'removeProperties uses `key in properties`, which sees inherited keys such as toString' }, () => {
+  it('removing a key that only exists on Object.prototype is a no-op', () => {
     assert.equal(builderFor().apply({ action: 'remove-properties', removals: ['toString'] }).hasChanges, false);
   });
-  it('a property named __proto__ is stored like any other', { todo: 'properties is a plain object: assigning __proto__ is silently dropped (use Object.create(null) or defineProperty)' }, () => {
+  it('a property named __proto__ is stored like any other', () => {
     const updates = JSON.parse('{"__proto__":"x"}') as Record<string, unknown>;
     const m = builderFor().apply({ action: 'set-properties', updates }).build();
     assert.deepEqual(Object.entries(m.properties), [['owner', 'alice'], ['__proto__', 'x']]);

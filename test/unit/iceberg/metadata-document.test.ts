@@ -43,7 +43,7 @@ describe('normalizeTableMetadata', () => {
     assert.deepEqual(m.properties, { a: 'b' });
     assert.equal(m['next-row-id'], undefined);
   });
-  it('gives legacy v1 partition fields without field-id the ids 1000, 1001, ...', { todo: 'normalize keeps v1 partition fields without field-id as they are and computes last-partition-id 999 (spec: v1 ids were assigned from 1000)' }, () => {
+  it('gives legacy v1 partition fields without field-id the ids 1000, 1001, ...', () => {
     const doc = { ...legacyV1(), 'partition-spec': [{ name: 'id', transform: 'identity', 'source-id': 1 }, { name: 'n', transform: 'identity', 'source-id': 3 }] };
     const m = normalizeTableMetadata(doc);
     assert.deepEqual(m['partition-specs'][0].fields.map((f) => f['field-id']), [1000, 1001]);

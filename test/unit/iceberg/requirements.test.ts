@@ -98,7 +98,7 @@ describe('unknown requirement types', () => {
       message: 'Unknown requirement type: assert-nothing',
     });
   });
-  it('are a 400 even when the table does not exist', { todo: 'checkRequirement reports "table does not exist" (409) before looking at the type' }, () => {
+  it('are a 400 even when the table does not exist', () => {
     assertCatalogError(() => checkRequirement({ type: 'assert-nothing' } as never, undefined), 400);
   });
 });

@@ -64,10 +64,10 @@ describe('indexFields / highestFieldId', () => {
   it('indexes nested fields with dotted names', () => {
     const index = indexFields(nested);
     assert.deepEqual([...index.keys()].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8]);
-    assert.deepEqual(index.get(3), { name: 'point.x', type: 'double', required: true });
-    assert.deepEqual(index.get(5), { name: 'tags.element', type: 'string', required: true });
-    assert.deepEqual(index.get(7), { name: 'attrs.key', type: 'string', required: true });
-    assert.deepEqual(index.get(8), { name: 'attrs.value', type: 'int', required: false });
+    assert.deepEqual(index.get(3), { name: 'point.x', type: 'double', required: true, inCollection: false });
+    assert.deepEqual(index.get(5), { name: 'tags.element', type: 'string', required: true, inCollection: true });
+    assert.deepEqual(index.get(7), { name: 'attrs.key', type: 'string', required: true, inCollection: true });
+    assert.deepEqual(index.get(8), { name: 'attrs.value', type: 'int', required: false, inCollection: true });
     assert.equal(highestFieldId(nested), 8);
   });
   it('refuses a field id used twice, also across nesting', () => {
@@ -116,11 +116,11 @@ describe('validateSchema', () => {
     const structId: Schema = { type: 'struct', 'identifier-field-ids': [1], fields: [{ id: 1, name: 's', required: true, type: { type: 'struct', fields: [] } }] };
     assertCatalogError(() => validateSchema(structId, 2), 400, { message: /not a primitive/ });
   });
-  it('refuses float and double identifier fields', { todo: 'spec ("Identifier Field IDs"): float, double and optional fields cannot be identifier fields; only optional is checked' }, () => {
+  it('refuses float and double identifier fields', () => {
     const schema: Schema = { type: 'struct', 'identifier-field-ids': [1], fields: [{ id: 1, name: 'f', type: 'double', required: true }] };
     assertCatalogError(() => validateSchema(schema, 2), 400);
   });
-  it('refuses identifier fields nested in a list or map', { todo: 'spec: identifier fields may be nested in structs but not in maps or lists; not checked' }, () => {
+  it('refuses identifier fields nested in a list or map', () => {
     const schema: Schema = {
       type: 'struct',
       'identifier-field-ids': [2],

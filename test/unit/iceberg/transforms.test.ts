@@ -53,7 +53,7 @@ describe('checkTransform: parameters and names', () => {
       assertCatalogError(() => checkTransform(t, 'int', 'c'), 400, { message: `Unknown transform: ${t}` });
     }
   });
-  it('refuses bucket and truncate without a width', { todo: 'bare "bucket"/"truncate" fall through to the bucket/truncate cases and are accepted' }, () => {
+  it('refuses bucket and truncate without a width', () => {
     assertCatalogError(() => checkTransform('bucket', 'int', 'c'), 400);
     assertCatalogError(() => checkTransform('truncate', 'string', 'c'), 400);
   });

@@ -1,0 +1,43 @@
+// Reads a table's current metadata through the MetadataCache: Postgres says which
+// metadata location is current (a small row), the cache usually has its document.
+import type { Db } from '../db/database.js';
+import { findTable, readTableDocument, type TableHead } from '../db/table-repository.js';
+import type { TableMetadata } from '../iceberg/table-metadata.js';
+import type { MetadataCache } from './metadata-cache.js';
+
+export interface CurrentTable {
+  head: TableHead;
+  /** The stored document text, served as is. */
+  json: string;
+  /** The parsed document (shared: do not mutate). */
+  metadata(): TableMetadata;
+}
+
+export class TableDocuments {
+  constructor(
+    private readonly db: Db,
+    private readonly cache: MetadataCache,
+  ) {}
+
+  async find(warehouseId: string, levels: string[], name: string): Promise<CurrentTable | undefined> {
+    let head = await findTable(this.db, warehouseId, levels, name);
+    if (!head) return undefined;
+    let json = this.cache.getJson(head.metadataLocation);
+    if (json === undefined) {
+      const document = await readTableDocument(this.db, head.id);
+      if (!document) return undefined;
+      // A commit may have landed between the two reads: serve the newer version, consistently.
+      head = { ...head, metadataLocation: document.metadataLocation, version: document.version };
+      json = document.metadataJson;
+      this.cache.put(head.metadataLocation, json);
+    }
+    const location = head.metadataLocation;
+    const text = json;
+    return { head, json, metadata: () => this.cache.getMetadata(location, text) };
+  }
+
+  /** Remembers a document this replica just wrote, so the client's next load is served from memory. */
+  remember(metadataLocation: string, json: string, metadata: TableMetadata): void {
+    this.cache.put(metadataLocation, json, metadata);
+  }
+}
