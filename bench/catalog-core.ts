@@ -50,6 +50,34 @@ async function startCatalog(dataDir: string) {
   throw new Error('catalog did not start');
 }
 
+/** CPU seconds (user + system) used so far by the processes whose command line matches. */
+async function cpuSeconds(match: (cmdline: string, pid: number) => boolean): Promise<number> {
+  const { readdir } = await import('node:fs/promises');
+  let ticks = 0;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (!match(cmdline.replace(/\0/g, ' '), Number(entry))) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+async function cpuSnapshot(catalogPid: number) {
+  return {
+    catalog: await cpuSeconds((_c, pid) => pid === catalogPid),
+    postgres: await cpuSeconds((c) => c.startsWith('postgres')),
+    loadGenerator: await cpuSeconds((_c, pid) => pid === process.pid),
+  };
+}
+
+function cpuShare(before: Awaited<ReturnType<typeof cpuSnapshot>>, after: typeof before, seconds: number) {
+  const share = (k: keyof typeof before) => Number(((after[k] - before[k]) / seconds).toFixed(2));
+  return { catalogCores: share('catalog'), postgresCores: share('postgres'), loadGeneratorCores: share('loadGenerator') };
+}
+
 /** Peak resident set size of a process, sampled from /proc every 100 ms. */
 function sampleMemory(pid: number) {
   let peakKb = 0;
@@ -61,18 +89,30 @@ function sampleMemory(pid: number) {
   return { stop: () => (clearInterval(timer), peakKb / 1024) };
 }
 
+/**
+ * What an appending engine needs from a load, read straight from the response text: the
+ * load generator shares the machine's two cores with the catalog, so it parses nothing else.
+ */
+async function loadHead(client: RestClient, ns: string[], name: string) {
+  const text = await fetch(`${client.baseUrl}${client.tablePath(ns, name)}`).then((r) => r.text());
+  const current = /"current-snapshot-id":(-?\d+)/.exec(text)![1];
+  return {
+    parent: current === '-1' ? null : BigInt(current),
+    sequence: Number(/"last-sequence-number":(\d+)/.exec(text)![1]),
+    location: /"location":"([^"]+)"/.exec(text)![1],
+  };
+}
+
 async function appendCommit(client: RestClient, ns: string[], name: string): Promise<number> {
   for (let attempt = 1; attempt <= 100; attempt++) {
-    const { body } = await client.loadTable(ns, name);
-    const m = body.metadata;
-    const parent = m['current-snapshot-id'] === -1 ? null : BigInt(m['current-snapshot-id']);
+    const { parent, sequence, location } = await loadHead(client, ns, name);
     const id = bigSnapshotId();
     const response = await client.commit(
       ns,
       name,
       [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': parent }],
       [
-        { action: 'add-snapshot', snapshot: appendSnapshot(id, parent, Number(m['last-sequence-number']) + 1, m.location) },
+        { action: 'add-snapshot', snapshot: appendSnapshot(id, parent, sequence + 1, location) },
         { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id },
       ],
     );
@@ -98,6 +138,7 @@ try {
   console.log(`table with ${loaded.body.metadata.snapshots.length} snapshots, load response ~${(documentBytes / 1024).toFixed(1)} KiB`);
 
   // --- 1. loadTable ---
+  const loadCpuBefore = await cpuSnapshot(catalog.pid!);
   const load = await autocannon({
     url: `${baseUrl}${client.tablePath(ns, 'hundred')}`,
     connections: Number(values.connections),
@@ -108,6 +149,7 @@ try {
     p50Ms: load.latency.p50,
     p99Ms: load.latency.p99,
     errors: load.errors + load.non2xx,
+    cpu: cpuShare(loadCpuBefore, await cpuSnapshot(catalog.pid!), load.duration),
   };
   console.log('loadTable', loadResult);
 
@@ -116,6 +158,7 @@ try {
   for (const name of tables) await client.createTable(ns, { name, schema: simpleSchema });
   let commits = 0;
   let conflicts = 0;
+  const commitCpuBefore = await cpuSnapshot(catalog.pid!);
   const deadline = Date.now() + seconds * 1000;
   const started = Date.now();
   await Promise.all(
@@ -133,6 +176,7 @@ try {
     commits,
     conflictsRetried: conflicts,
     writers: Number(values['commit-writers']),
+    cpu: cpuShare(commitCpuBefore, await cpuSnapshot(catalog.pid!), elapsed),
   };
   console.log('commits', commitResult);
   const peakRssMb = memory.stop();

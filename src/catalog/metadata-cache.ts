@@ -9,6 +9,8 @@ import { parseJson } from '../json/int64-json.js';
 interface Entry {
   json: string;
   metadata?: TableMetadata;
+  /** The full loadTable response body, encoded once: serving it allocates nothing. */
+  loadBody?: Buffer;
   bytes: number;
 }
 
@@ -43,6 +45,19 @@ export class MetadataCache {
     return entry.metadata;
   }
 
+  /** The encoded loadTable body for this location, built by `build` once while cached. */
+  getLoadBody(location: string, build: () => string): Buffer {
+    const entry = this.entries.get(location);
+    if (!entry) return Buffer.from(build());
+    if (!entry.loadBody) {
+      entry.loadBody = Buffer.from(build());
+      this.bytes += entry.loadBody.byteLength;
+      entry.bytes += entry.loadBody.byteLength;
+      this.evict();
+    }
+    return entry.loadBody;
+  }
+
   put(location: string, json: string, metadata?: TableMetadata): void {
     // Strings are UTF-16 in memory; a parsed document takes a few times its text.
     const bytes = json.length * 2 * (metadata ? 4 : 1);
@@ -54,6 +69,10 @@ export class MetadataCache {
     }
     this.entries.set(location, { json, metadata, bytes });
     this.bytes += bytes;
+    this.evict();
+  }
+
+  private evict(): void {
     for (const [key, entry] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
       this.entries.delete(key);

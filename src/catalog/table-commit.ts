@@ -80,15 +80,21 @@ export class TableCommitter {
       if (toWrite.length === 0) return plans.map((p) => p.result);
       await this.writeFiles(toWrite.map((p) => p.result));
       try {
-        await this.db.transaction().execute(async (tx) => {
-          for (const plan of toWrite) {
-            if (plan.kind === 'create') {
-              await insertTable(tx, plan.result);
-            } else if (!(await compareAndSwapTable(tx, plan.base!.record.version, plan.base!.metadata, plan.result))) {
-              throw new LostRace();
+        if (toWrite.length === 1 && toWrite[0].kind === 'update') {
+          // One table: the swap is a single atomic statement, no transaction needed.
+          const [plan] = toWrite;
+          if (!(await compareAndSwapTable(this.db, plan.base!.record.version, plan.base!.metadata, plan.result))) throw new LostRace();
+        } else {
+          await this.db.transaction().execute(async (tx) => {
+            for (const plan of toWrite) {
+              if (plan.kind === 'create') {
+                await insertTable(tx, plan.result);
+              } else if (!(await compareAndSwapTable(tx, plan.base!.record.version, plan.base!.metadata, plan.result))) {
+                throw new LostRace();
+              }
             }
-          }
-        });
+          });
+        }
         for (const { result } of toWrite) this.documents.remember(result.record.metadataLocation, result.metadataJson, result.metadata);
         return plans.map((p) => p.result);
       } catch (error) {

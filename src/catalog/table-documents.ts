@@ -11,6 +11,8 @@ export interface CurrentTable {
   json: string;
   /** The parsed document (shared: do not mutate). */
   metadata(): TableMetadata;
+  /** The loadTable response body for `snapshots=all`, built by `build` and cached with the document. */
+  loadBody(build: (json: string) => string): Buffer;
 }
 
 export class TableDocuments {
@@ -33,7 +35,12 @@ export class TableDocuments {
     }
     const location = head.metadataLocation;
     const text = json;
-    return { head, json, metadata: () => this.cache.getMetadata(location, text) };
+    return {
+      head,
+      json,
+      metadata: () => this.cache.getMetadata(location, text),
+      loadBody: (build) => this.cache.getLoadBody(location, () => build(text)),
+    };
   }
 
   /** Remembers a document this replica just wrote, so the client's next load is served from memory. */

@@ -1,5 +1,5 @@
 // Tables, their snapshot and ref rows, and the compare-and-swap that commits them.
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { int64Key, toInt64 } from '../json/int64-json.js';
 import { sameRef } from '../iceberg/metadata-builder.js';
 import type { Snapshot, SnapshotReference, TableMetadata } from '../iceberg/table-metadata.js';
@@ -57,17 +57,16 @@ const toHead = (row: Row): TableHead => ({
   version: Number(row.version),
 });
 
+// Every request on a table starts with this query, so its SQL is built once, not per call.
+const FIND_TABLE_SQL = `SELECT ${headColumns.map((c) => `"iceberg_table"."${c.split('.')[1]}"`).join(', ')}
+  FROM "iceberg_table" INNER JOIN "namespace" ON "namespace"."namespace_id" = "iceberg_table"."namespace_id"
+  WHERE "namespace"."warehouse_id" = $1 AND "namespace"."levels" = $2::text[] AND "iceberg_table"."name" = $3
+    AND "iceberg_table"."dropped_at" IS NULL`;
+
 /** The live table with that name, found by namespace path in one query (the load hot path). */
 export async function findTable(db: DbOrTx, warehouseId: string, levels: string[], name: string): Promise<TableHead | undefined> {
-  const row = await db
-    .selectFrom('iceberg_table')
-    .innerJoin('namespace', 'namespace.namespace_id', 'iceberg_table.namespace_id')
-    .select(headColumns)
-    .where('namespace.warehouse_id', '=', warehouseId)
-    .where('namespace.levels', '=', sql<string[]>`${levels}::text[]`)
-    .where('iceberg_table.name', '=', name)
-    .where('iceberg_table.dropped_at', 'is', null)
-    .executeTakeFirst();
+  const result = await db.executeQuery<Row>(CompiledQuery.raw(FIND_TABLE_SQL, [warehouseId, levels, name]));
+  const row = result.rows[0];
   return row && toHead(row);
 }
 
@@ -145,53 +144,72 @@ export async function insertTable(tx: Tx, { record, metadata }: TableWrite): Pro
     })
     .execute();
   await insertMetadataFile(tx, record);
-  await syncSnapshotRows(tx, record.id, undefined, metadata);
+  await insertSnapshotRows(tx, record.id, metadata);
 }
 
 /**
  * Moves the table to its new metadata if nobody else committed since `expectedVersion` was
  * read. Returns false when the swap lost that race (the caller retries from the top).
+ *
+ * One statement: the swap, the metadata_file row and the snapshot/ref differences are
+ * data-modifying CTEs that all hang off the swap, so they happen together or not at all,
+ * atomically even outside a transaction, in a single round trip.
  */
 export async function compareAndSwapTable(
-  tx: Tx,
+  db: DbOrTx,
   expectedVersion: number,
   previous: TableMetadata,
   { record, metadata }: TableWrite,
 ): Promise<boolean> {
-  // The swap and the new metadata_file row in one statement: one round trip on the hot path.
-  const swapped = await tx
-    .with('swapped', (db) =>
-      db
-        .updateTable('iceberg_table')
-        .set({
-          metadata_location: record.metadataLocation,
-          metadata_json: record.metadataJson,
-          version: record.version,
-          location: record.location,
-          format_version: record.formatVersion,
-          table_uuid: record.tableUuid,
-          updated_at: sql`now()`,
-        })
-        .where('table_id', '=', record.id)
-        .where('version', '=', expectedVersion)
-        .where('dropped_at', 'is', null)
-        .returning('table_id'),
-    )
-    .insertInto('metadata_file')
-    .columns(['table_id', 'version', 'metadata_location'])
-    .expression((eb) =>
-      eb
-        .selectFrom('swapped')
-        .select((s) => [
-          'swapped.table_id',
-          s.val(String(record.version)).as('version'),
-          s.val(record.metadataLocation).as('metadata_location'),
-        ]),
-    )
-    .executeTakeFirst();
-  if (Number(swapped.numInsertedOrUpdatedRows ?? 0) !== 1) return false;
-  await syncSnapshotRows(tx, record.id, previous, metadata);
-  return true;
+  const diff = diffSnapshotRows(previous, metadata);
+  const steps = [
+    sql`metadata_file_added AS (
+      INSERT INTO metadata_file (table_id, version, metadata_location)
+      SELECT table_id, ${String(record.version)}::bigint, ${record.metadataLocation} FROM swapped)`,
+  ];
+  if (diff.addedSnapshots.length > 0) {
+    const rows = diff.addedSnapshots.map((s) => {
+      const r = snapshotRow(record.id, s);
+      return sql`(${r.snapshot_id}::bigint, ${r.parent_snapshot_id}::bigint, ${r.sequence_number}::bigint,
+        ${r.timestamp_ms}::bigint, ${r.manifest_list}::text, ${r.schema_id}::integer, ${r.operation}::text)`;
+    });
+    steps.push(sql`snapshots_added AS (
+      INSERT INTO snapshot (table_id, snapshot_id, parent_snapshot_id, sequence_number, timestamp_ms, manifest_list, schema_id, operation)
+      SELECT swapped.table_id, v.* FROM swapped, (VALUES ${sql.join(rows)}) AS v)`);
+  }
+  if (diff.removedSnapshotIds.length > 0) {
+    steps.push(sql`snapshots_removed AS (
+      DELETE FROM snapshot WHERE table_id IN (SELECT table_id FROM swapped)
+      AND snapshot_id = ANY(${diff.removedSnapshotIds}::bigint[]))`);
+  }
+  if (diff.changedRefs.length > 0) {
+    const rows = diff.changedRefs.map(([name, ref]) => {
+      const r = refRow(record.id, name, ref);
+      return sql`(${r.name}::text, ${r.type}::text, ${r.snapshot_id}::bigint, ${r.max_ref_age_ms}::bigint,
+        ${r.max_snapshot_age_ms}::bigint, ${r.min_snapshots_to_keep}::integer)`;
+    });
+    steps.push(sql`refs_set AS (
+      INSERT INTO snapshot_ref (table_id, name, type, snapshot_id, max_ref_age_ms, max_snapshot_age_ms, min_snapshots_to_keep)
+      SELECT swapped.table_id, v.* FROM swapped, (VALUES ${sql.join(rows)}) AS v
+      ON CONFLICT (table_id, name) DO UPDATE SET type = excluded.type, snapshot_id = excluded.snapshot_id,
+        max_ref_age_ms = excluded.max_ref_age_ms, max_snapshot_age_ms = excluded.max_snapshot_age_ms,
+        min_snapshots_to_keep = excluded.min_snapshots_to_keep)`);
+  }
+  if (diff.removedRefs.length > 0) {
+    steps.push(sql`refs_removed AS (
+      DELETE FROM snapshot_ref WHERE table_id IN (SELECT table_id FROM swapped) AND name = ANY(${diff.removedRefs}::text[]))`);
+  }
+  const result = await sql<{ swapped: string | number | bigint }>`
+    WITH swapped AS (
+      UPDATE iceberg_table SET
+        metadata_location = ${record.metadataLocation}, metadata_json = ${record.metadataJson},
+        version = ${String(record.version)}::bigint, location = ${record.location},
+        format_version = ${record.formatVersion}, table_uuid = ${record.tableUuid}, updated_at = now()
+      WHERE table_id = ${record.id} AND version = ${String(expectedVersion)}::bigint AND dropped_at IS NULL
+      RETURNING table_id
+    ), ${sql.join(steps)}
+    SELECT count(*) AS swapped FROM swapped`.execute(db);
+  return Number(result.rows[0]?.swapped ?? 0) === 1;
 }
 
 async function insertMetadataFile(tx: Tx, record: TableRecord): Promise<void> {
@@ -201,37 +219,32 @@ async function insertMetadataFile(tx: Tx, record: TableRecord): Promise<void> {
     .execute();
 }
 
-/** Brings the snapshot and ref rows in line with the metadata document: only the difference is written. */
-async function syncSnapshotRows(tx: Tx, tableId: string, before: TableMetadata | undefined, after: TableMetadata): Promise<void> {
+interface SnapshotRowDiff {
+  addedSnapshots: Snapshot[];
+  removedSnapshotIds: string[];
+  changedRefs: [string, SnapshotReference][];
+  removedRefs: string[];
+}
+
+/** What differs between two versions, in rows: only the difference is written. */
+function diffSnapshotRows(before: TableMetadata | undefined, after: TableMetadata): SnapshotRowDiff {
   const beforeIds = new Set((before?.snapshots ?? []).map((s) => int64Key(s['snapshot-id'])));
   const afterIds = new Set(after.snapshots.map((s) => int64Key(s['snapshot-id'])));
-  const added = after.snapshots.filter((s) => !beforeIds.has(int64Key(s['snapshot-id'])));
-  const removed = [...beforeIds].filter((id) => !afterIds.has(id));
-  if (removed.length > 0) {
-    await tx.deleteFrom('snapshot').where('table_id', '=', tableId).where('snapshot_id', 'in', removed).execute();
-  }
-  if (added.length > 0) await tx.insertInto('snapshot').values(added.map((s) => snapshotRow(tableId, s))).execute();
-
   const refsBefore = before?.refs ?? {};
-  const changedRefs = Object.entries(after.refs).filter(([name, ref]) => !sameRef(refsBefore[name], ref));
-  const removedRefs = Object.keys(refsBefore).filter((name) => !after.refs[name]);
-  if (removedRefs.length > 0) {
-    await tx.deleteFrom('snapshot_ref').where('table_id', '=', tableId).where('name', 'in', removedRefs).execute();
-  }
+  return {
+    addedSnapshots: after.snapshots.filter((s) => !beforeIds.has(int64Key(s['snapshot-id']))),
+    removedSnapshotIds: [...beforeIds].filter((id) => !afterIds.has(id)),
+    changedRefs: Object.entries(after.refs).filter(([name, ref]) => !sameRef(refsBefore[name], ref)),
+    removedRefs: Object.keys(refsBefore).filter((name) => !after.refs[name]),
+  };
+}
+
+/** The snapshot and ref rows of a table that is new to the database. */
+async function insertSnapshotRows(tx: Tx, tableId: string, metadata: TableMetadata): Promise<void> {
+  const { addedSnapshots, changedRefs } = diffSnapshotRows(undefined, metadata);
+  if (addedSnapshots.length > 0) await tx.insertInto('snapshot').values(addedSnapshots.map((s) => snapshotRow(tableId, s))).execute();
   if (changedRefs.length > 0) {
-    await tx
-      .insertInto('snapshot_ref')
-      .values(changedRefs.map(([name, ref]) => refRow(tableId, name, ref)))
-      .onConflict((oc) =>
-        oc.columns(['table_id', 'name']).doUpdateSet((eb) => ({
-          type: eb.ref('excluded.type'),
-          snapshot_id: eb.ref('excluded.snapshot_id'),
-          max_ref_age_ms: eb.ref('excluded.max_ref_age_ms'),
-          max_snapshot_age_ms: eb.ref('excluded.max_snapshot_age_ms'),
-          min_snapshots_to_keep: eb.ref('excluded.min_snapshots_to_keep'),
-        })),
-      )
-      .execute();
+    await tx.insertInto('snapshot_ref').values(changedRefs.map(([name, ref]) => refRow(tableId, name, ref))).execute();
   }
 }
 

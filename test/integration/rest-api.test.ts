@@ -227,6 +227,16 @@ describe('REST API on Postgres', { skip: noPostgres }, () => {
     assert.equal(unknownRoute.body.error.code, 404);
   });
 
+  test('the API document is served at /docs, with a UI', async () => {
+    const ui = await fetch(`${catalog.baseUrl}/docs/`);
+    assert.equal(ui.status, 200);
+    assert.match(ui.headers.get('content-type') ?? '', /text\/html/);
+    const document = await client.request('GET', '/docs/json');
+    assert.equal(document.status, 200);
+    assert.equal(document.body.openapi.startsWith('3.1'), true);
+    assert.ok(document.body.paths['/v1/{prefix}/transactions/commit']);
+  });
+
   test('metrics reports are accepted', async () => {
     expect(await client.createNamespace(['metrics']), 'createNamespace', 200);
     expect(await client.createTable(['metrics'], { name: 't', schema: simpleSchema }), 'createTable', 200);

@@ -32,7 +32,7 @@ function loadResultJson(metadataLocation: string | null, metadataJson: string, c
   return `{"metadata-location":${JSON.stringify(metadataLocation)},"metadata":${metadataJson},"config":${JSON.stringify(config)}}`;
 }
 
-function sendJson(reply: FastifyReply, json: string) {
+function sendJson(reply: FastifyReply, json: string | Buffer) {
   return reply.type('application/json; charset=utf-8').send(json);
 }
 
@@ -78,8 +78,10 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     const etag = etagOf(table.head.metadataLocation, mode);
     reply.header('etag', etag);
     if (matchesIfNoneMatch(ifNoneMatch, etag)) return reply.code(304).send();
-    const metadataJson = mode === 'all' ? table.json : stringifyJson(toMetadataDocument(tables.refsOnlyMetadata(table)));
-    return sendJson(reply, loadResultJson(table.head.metadataLocation, metadataJson, tableConfig));
+    const location = table.head.metadataLocation;
+    if (mode === 'all') return sendJson(reply, table.loadBody((json) => loadResultJson(location, json, tableConfig)));
+    const refsOnly = stringifyJson(toMetadataDocument(tables.refsOnlyMetadata(table)));
+    return sendJson(reply, loadResultJson(location, refsOnly, tableConfig));
   };
 
   app.get<{ Params: TableParams; Querystring: { snapshots?: string } }>(
