@@ -21,7 +21,7 @@ ENV_SCRIPTS="$ROOT/scripts/test-env"
 RUN_DIR="$(mktemp -d /tmp/catalog-test.XXXXXX)"
 RESULTS="$RUN_DIR/results"
 mkdir -p "$RESULTS"
-STAGES="${TEST_ONLY:-static unit integration pyiceberg spark}"
+STAGES="${TEST_ONLY:-static unit integration pyiceberg spark rck}"
 SERVER_PIDS=()
 
 log() { printf '\n=== %s\n' "$*"; }
@@ -176,11 +176,20 @@ if [[ -n "$VENV" ]] && { wants pyiceberg || wants spark; }; then
   fi
 fi
 
+# The REST compatibility kit (Iceberg's Java CatalogTests through RESTCatalog). It creates
+# tables at fixed locations under /tmp, so its catalog's warehouse root is /tmp. One test is
+# excluded because it contradicts this catalog's design: it deletes a table's metadata file
+# and expects the next load to fail, while this catalog serves metadata from Postgres.
+RCK_EXCLUDED='.*testLoadTableWithMissingMetadataFile.*'
 if wants rck && [[ -n "$PG_URL" ]]; then
-  if uri="$(start_catalog rck CATALOG_DATABASE_URL="$(new_database rck)")"; then
-    log "REST compatibility kit against $uri"
-    "$ENV_SCRIPTS/run-rck.sh" "$uri" default || true
-  fi
+  if uri="$(start_catalog rck CATALOG_DATABASE_URL="$(new_database rck)" CATALOG_WAREHOUSE_LOCATION=file:///tmp)"; then
+    log "REST compatibility kit against $uri (excluded: $RCK_EXCLUDED)"
+    "$ENV_SCRIPTS/run-rck.sh" "$uri" default --exclude-methodname "$RCK_EXCLUDED" | tee "$RESULTS/rck.out"
+    summary="$(grep -E '^RCK: [0-9]+ passed' "$RESULTS/rck.out" | tail -1)"
+    if [[ -n "$summary" ]]; then
+      awk '{print $2, $4, $6}' <<<"$summary" > "$RESULTS/rck.counts"
+    else record_failure rck "the kit produced no results"; fi
+  else record_failure rck "catalog did not start"; fi
 fi
 
 # --- 7. totals --------------------------------------------------------------------------

@@ -110,7 +110,13 @@ build_classpath() {
   # Rebuild the classpath only when the generated pom changes.
   pomhash="$(sha256sum "$workdir/pom.xml" | cut -c1-16)"
   if [[ -s "$cpfile" && "$(cat "$workdir/pom.hash" 2>/dev/null)" == "$pomhash" ]]; then
-    return 0
+    # The classpath points into the local Maven repository; re-resolve if
+    # someone cleaned it since.
+    local entry missing=0
+    while IFS= read -r -d: entry; do
+      [[ -f "$entry" ]] || missing=1
+    done < <(cat "$cpfile"; printf ':')
+    [[ $missing -eq 0 ]] && return 0
   fi
   te_log "resolving RCK classpath for Iceberg $version"
   (cd "$workdir" && te_quiet te_mvn \

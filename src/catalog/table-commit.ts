@@ -144,9 +144,8 @@ export class TableCommitter {
       };
     }
     const metadata = builder.build();
-    if (!base || base.metadata.location !== metadata.location) {
-      await this.locations.checkNoOverlap(warehouse, metadata.location, base?.record.id);
-    }
+    const location = this.locations.confine(warehouse, metadata.location);
+    if (!base || base.record.location !== location) await this.locations.checkNoOverlap(warehouse, location, base?.record.id);
     if (base) appendMetadataLog(metadata, base.record.metadataLocation, base.metadata['last-updated-ms']);
     const version = base ? base.record.version + 1 : 0;
     const metadataJson = serializeMetadata(metadata);
@@ -159,9 +158,9 @@ export class TableCommitter {
         namespaceId: base?.record.namespaceId ?? namespace!.id,
         name,
         tableUuid: metadata['table-uuid'],
-        location: metadata.location,
+        location,
         formatVersion: metadata['format-version'],
-        metadataLocation: metadataFileLocation(metadata.location, version),
+        metadataLocation: metadataFileLocation(location, version),
         metadataJson,
         version,
       },

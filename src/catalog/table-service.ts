@@ -80,13 +80,14 @@ export class TableService {
     if (await findTable(this.db, warehouse.id, levels, input.name)) {
       throw alreadyExists(`Table already exists: ${tableName(levels, input.name)}`);
     }
-    const location = input.location
-      ? this.locations.confine(warehouse, input.location)
+    const requested = input.location?.trim().replace(/\/+$/, '');
+    const location = requested
+      ? this.locations.confine(warehouse, requested)
       : this.locations.defaultTableLocation(warehouse, namespace, input.name);
     await this.locations.checkNoOverlap(warehouse, location);
     const now = this.now();
     const metadata = newTableMetadata(
-      { ...input, location },
+      { ...input, location: requested || location },
       { uuid: crypto.randomUUID(), now, checkLocation: (l) => this.locations.confine(warehouse, l) },
     );
     const metadataJson = serializeMetadata(metadata);
@@ -96,9 +97,9 @@ export class TableService {
       namespaceId: namespace.id,
       name: input.name,
       tableUuid: metadata['table-uuid'],
-      location: metadata.location,
+      location,
       formatVersion: metadata['format-version'],
-      metadataLocation: metadataFileLocation(metadata.location, 0),
+      metadataLocation: metadataFileLocation(location, 0),
       metadataJson,
       version: 0,
     };
@@ -158,17 +159,17 @@ export class TableService {
     } catch (error) {
       throw badRequest(`Cannot register ${metadataLocation}: ${(error as Error).message}`);
     }
-    metadata.location = this.locations.confine(warehouse, metadata.location);
+    const location = this.locations.confine(warehouse, metadata.location);
     const existing = await this.documents.find(warehouse.id, levels, request.name);
     if (existing && !request.overwrite) throw alreadyExists(`Table already exists: ${tableName(levels, request.name)}`);
-    await this.locations.checkNoOverlap(warehouse, metadata.location, existing?.head.id);
+    await this.locations.checkNoOverlap(warehouse, location, existing?.head.id);
     const record: TableRecord = {
       id: existing?.head.id ?? crypto.randomUUID(),
       warehouseId: warehouse.id,
       namespaceId: namespace.id,
       name: request.name,
       tableUuid: metadata['table-uuid'],
-      location: metadata.location,
+      location,
       formatVersion: metadata['format-version'],
       // The registered file is served as is: it is the table's current metadata file.
       metadataLocation,

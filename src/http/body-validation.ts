@@ -5,9 +5,21 @@ import { createSchemaValidator, formatValidationErrors, type SchemaValidatorLook
 
 export type BodyValidator = <T>(schemaName: string, body: unknown) => T;
 
+/**
+ * Java clients write optional members they have no value for as `null` ("location": null,
+ * "write-order": null). At the top level of a request body that means "not given", so such
+ * members are dropped before validation. Nested nulls are left alone: there they can carry
+ * meaning (assert-ref-snapshot-id's "snapshot-id": null says the ref must not exist).
+ */
+function withoutTopLevelNulls(body: unknown): unknown {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== null));
+}
+
 export function createBodyValidator(lookup: SchemaValidatorLookup = createSchemaValidator({ allowBigInt: true })): BodyValidator {
-  return <T>(schemaName: string, body: unknown): T => {
-    if (body === undefined || body === null) throw badRequest(`Invalid request: a ${schemaName} body is required`);
+  return <T>(schemaName: string, raw: unknown): T => {
+    if (raw === undefined || raw === null) throw badRequest(`Invalid request: a ${schemaName} body is required`);
+    const body = withoutTopLevelNulls(raw);
     const validate = lookup(schemaName);
     if (!validate(body)) throw badRequest(`Invalid ${schemaName}: ${formatValidationErrors(validate.errors)}`);
     return body as T;

@@ -41,8 +41,8 @@ export function sameRef(a: SnapshotReference | undefined, b: SnapshotReference):
   );
 }
 
-/** Called for every location a commit sets: returns it normalised, or throws to refuse it. */
-export type LocationCheck = (location: string) => string;
+/** Called for every location a commit sets; throws to refuse it. */
+export type LocationCheck = (location: string) => unknown;
 
 const LAST_ADDED = -1;
 
@@ -482,9 +482,12 @@ export class TableMetadataBuilder {
   }
 
   private setLocation(location: string): this {
-    const normalized = this.checkLocation(location);
-    if (normalized === this.m.location) return this;
-    this.m.location = normalized;
+    // The metadata keeps the location as the client wrote it (engines compare it with what
+    // they asked for); the catalog's own checks work on the normalised form.
+    const given = location.trim().replace(/\/+$/, '');
+    if (given === this.m.location) return this;
+    this.checkLocation(given);
+    this.m.location = given;
     return this.touch();
   }
 

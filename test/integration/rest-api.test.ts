@@ -197,6 +197,21 @@ describe('REST API on Postgres', { skip: noPostgres }, () => {
     expect(moved, 'updateTable', 400, 'BadRequestException');
   });
 
+  test('top-level nulls mean "not given", as Java clients send them', async () => {
+    expect(await client.request('POST', '/v1/default/namespaces', { namespace: ['nulls'], properties: null }), 'createNamespace', 200);
+    const created = await client.createTable(['nulls'], {
+      name: 't',
+      location: null,
+      schema: simpleSchema,
+      'partition-spec': { 'spec-id': 0, fields: [] },
+      'write-order': null,
+      properties: { owner: 'root' },
+      'stage-create': false,
+    });
+    expect(created, 'createTable', 200);
+    assert.ok(created.body.metadata.location.startsWith(`${catalog.warehouseLocation}/nulls/t-`));
+  });
+
   test('bad requests are 400s in the Iceberg error model, never 500s', async () => {
     expect(await client.createNamespace(['bad']), 'createNamespace', 200);
     expect(await client.createTable(['bad'], { name: 't', schema: simpleSchema }), 'createTable', 200);

@@ -29,6 +29,7 @@ function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
 
 /** The stored document is sent as stored: no parse and re-serialise on the hot path. */
 function loadResultJson(metadataLocation: string | null, metadataJson: string, config: Record<string, string>): string {
+  if (typeof metadataJson !== 'string' || metadataJson === '') throw new Error('table metadata document is missing');
   return `{"metadata-location":${JSON.stringify(metadataLocation)},"metadata":${metadataJson},"config":${JSON.stringify(config)}}`;
 }
 

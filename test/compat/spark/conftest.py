@@ -97,6 +97,9 @@ def spark():
     if not os.environ.get("CATALOG_URI"):
         pytest.skip("CATALOG_URI is not set; start a catalog (see scripts/test-env/run-spark-compat.sh)")
     _ensure_java_home()
+    # Without this Spark resolves the hostname and may bind helper services
+    # to the machine's external interface; everything stays on loopback.
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
 
     builder = (
@@ -170,3 +173,45 @@ def fresh_ns_name(spark, request) -> str:
     name = f"spark_{_sanitize(request.node.name)}_{uuid.uuid4().hex[:8]}"
     yield name
     drop_namespace_tree(spark, name)
+
+
+def _java_error_summary(exc) -> str | None:
+    """First line of a Py4J Java exception plus its "Caused by" lines.
+
+    A failing Spark statement otherwise prints a few hundred lines of JVM
+    stack; the catalog's answer (e.g. "BadRequestException: Malformed
+    request: ...") is what matters when reading a CI log.
+    """
+    java_exc = getattr(exc, "java_exception", None)
+    if java_exc is None:
+        return None
+    try:
+        text = str(java_exc.toString())
+        cause = java_exc.getCause()
+        depth = 0
+        while cause is not None and depth < 5:
+            text += "\nCaused by: " + str(cause.toString())
+            cause = cause.getCause()
+            depth += 1
+        return text
+    except Exception:
+        return None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if call.excinfo is None or report.passed:
+        return
+    summary = _java_error_summary(call.excinfo.value)
+    if summary is None:
+        return
+    # Keep the location in the test (last frame inside this directory).
+    here = str(Path(__file__).parent)
+    where = ""
+    for entry in reversed(call.excinfo.traceback):
+        if str(entry.path).startswith(here):
+            where = f"{entry.path}:{entry.lineno + 1}: {entry.statement}".strip()
+            break
+    report.longrepr = f"{where}\nJava exception: {summary}"

@@ -131,7 +131,7 @@ export function recordingCheck(refuse: (l: string) => boolean = () => false): Lo
 }
 
 export function builderFor(base: TableMetadata = baseMetadata(), options: { isNew?: boolean; check?: LocationCheck } = {}) {
-  return new TableMetadataBuilder(base, NOW, options.check ?? ((location: string) => location), { isNew: options.isNew });
+  return new TableMetadataBuilder(base, NOW, options.check ?? (() => undefined), { isNew: options.isNew });
 }
 
 /** Asserts that `fn` throws a CatalogError with the given status (and type / message, if given). */
