@@ -72,6 +72,13 @@ export class MetadataCache {
     this.evict();
   }
 
+  delete(location: string): void {
+    const entry = this.entries.get(location);
+    if (!entry) return;
+    this.entries.delete(location);
+    this.bytes -= entry.bytes;
+  }
+
   private evict(): void {
     for (const [key, entry] of this.entries) {
       if (this.bytes <= this.maxBytes) break;

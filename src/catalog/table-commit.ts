@@ -95,7 +95,9 @@ export class TableCommitter {
             }
           });
         }
-        for (const { result } of toWrite) this.documents.remember(result.record.metadataLocation, result.metadataJson, result.metadata);
+        for (const { result, base } of toWrite) {
+          this.documents.remember(result.record.metadataLocation, result.metadataJson, result.metadata, base?.record.metadataLocation);
+        }
         return plans.map((p) => p.result);
       } catch (error) {
         const lost = error instanceof LostRace || isUniqueViolation(error);

@@ -43,8 +43,12 @@ export class TableDocuments {
     };
   }
 
-  /** Remembers a document this replica just wrote, so the client's next load is served from memory. */
-  remember(metadataLocation: string, json: string, metadata: TableMetadata): void {
+  /**
+   * Remembers a document this replica just wrote, so the client's next load is served from
+   * memory, and forgets the version it replaced: nothing asks for a superseded version.
+   */
+  remember(metadataLocation: string, json: string, metadata: TableMetadata, replaced?: string): void {
+    if (replaced) this.cache.delete(replaced);
     this.cache.put(metadataLocation, json, metadata);
   }
 }

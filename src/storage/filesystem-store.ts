@@ -1,6 +1,5 @@
 // A local directory as object storage (file:// URIs): the embedded default's warehouse.
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ObjectStore, StoredObject } from './object-store.js';
 
@@ -28,17 +27,17 @@ const toPath = fileUriToPath;
 export class FilesystemObjectStore implements ObjectStore {
   async put(uri: string, body: Uint8Array | string): Promise<void> {
     const path = toPath(uri);
-    // Write then rename, so a reader never sees half a file. The directory usually exists
-    // already; create it only when the write says it does not.
-    const temporary = `${path}.${process.pid}.${randomUUID()}.tmp`;
+    // Written in place, exclusively: objects are immutable, so an existing file is never
+    // replaced, and nobody learns of a new file before the commit that publishes it, so no
+    // reader can see it half written (a crash mid-write leaves an orphan for the collector).
+    // The directory usually exists already; it is created only when the write says it does not.
     try {
-      await writeFile(temporary, body);
+      await writeFile(path, body, { flag: 'wx' });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(temporary, body);
+      await writeFile(path, body, { flag: 'wx' });
     }
-    await rename(temporary, path);
   }
 
   async get(uri: string): Promise<Uint8Array | undefined> {
