@@ -2,13 +2,12 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDependencies } from '../../app.js';
-import type { TableIdentifier } from '../../catalog/identifiers.js';
-import type { TableChange } from '../../catalog/table-commit.js';
-import type { CreateTableInput, SnapshotMode } from '../../catalog/table-service.js';
+import type { SnapshotMode } from '../../catalog/table-service.js';
 import { badRequest } from '../../iceberg/errors.js';
 import { toMetadataDocument } from '../../iceberg/metadata-document.js';
 import { stringifyJson } from '../../json/int64-json.js';
 import { decodeNamespace } from '../identifiers.js';
+import type { Schemas } from '../request-types.js';
 import { pageRequest, type PageQuery } from './paging.js';
 
 type NamespaceParams = { prefix: string; namespace: string };
@@ -65,7 +64,7 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
 
   app.post<{ Params: NamespaceParams }>('/v1/:prefix/namespaces/:namespace/tables', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const body = validateBody<CreateTableInput>('CreateTableRequest', request.body);
+    const body = validateBody<Schemas['CreateTableRequest']>('CreateTableRequest', request.body);
     const created = await tables.create(warehouse, decodeNamespace(request.params.namespace), body);
     const location = created.staged ? null : created.record.metadataLocation;
     if (location) reply.header('etag', etagOf(location, 'all'));
@@ -98,7 +97,7 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
 
   app.post<{ Params: TableParams }>('/v1/:prefix/namespaces/:namespace/tables/:table', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const body = validateBody<Omit<TableChange, 'identifier'>>('CommitTableRequest', request.body);
+    const body = validateBody<Schemas['CommitTableRequest']>('CommitTableRequest', request.body);
     const identifier = { namespace: decodeNamespace(request.params.namespace), name: request.params.table };
     const [committed] = await tables.commit(warehouse, [{ identifier, requirements: body.requirements, updates: body.updates }]);
     reply.header('etag', etagOf(committed.record.metadataLocation, 'all'));
@@ -120,7 +119,7 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
 
   app.post<{ Params: NamespaceParams }>('/v1/:prefix/namespaces/:namespace/register', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const body = validateBody<{ name: string; 'metadata-location': string; overwrite?: boolean }>('RegisterTableRequest', request.body);
+    const body = validateBody<Schemas['RegisterTableRequest']>('RegisterTableRequest', request.body);
     const registered = await tables.register(warehouse, decodeNamespace(request.params.namespace), body);
     reply.header('etag', etagOf(registered.record.metadataLocation, 'all'));
     return sendJson(reply, loadResultJson(registered.record.metadataLocation, registered.metadataJson, tableConfig));
@@ -128,7 +127,7 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
 
   app.post<{ Params: TableParams }>('/v1/:prefix/namespaces/:namespace/tables/:table/metrics', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const body = validateBody<{ 'report-type'?: string }>('ReportMetricsRequest', request.body);
+    const body = validateBody<Schemas['ReportMetricsRequest']>('ReportMetricsRequest', request.body);
     // Reports are accepted and logged; nothing else consumes them yet.
     request.log.info(
       { warehouse: warehouse.name, namespace: request.params.namespace, table: request.params.table, reportType: body['report-type'] },
@@ -139,14 +138,14 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
 
   app.post<{ Params: { prefix: string } }>('/v1/:prefix/tables/rename', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const body = validateBody<{ source: TableIdentifier; destination: TableIdentifier }>('RenameTableRequest', request.body);
+    const body = validateBody<Schemas['RenameTableRequest']>('RenameTableRequest', request.body);
     await tables.rename(warehouse, body.source, body.destination);
     return reply.code(204).send();
   });
 
   app.post<{ Params: { prefix: string } }>('/v1/:prefix/transactions/commit', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const body = validateBody<{ 'table-changes': TableChange[] }>('CommitTransactionRequest', request.body);
+    const body = validateBody<Schemas['CommitTransactionRequest']>('CommitTransactionRequest', request.body);
     const changes = body['table-changes'].map((change, i) => {
       if (!change.identifier) throw badRequest(`Invalid table change ${i}: identifier is required in a transaction`);
       return change;
