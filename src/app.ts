@@ -4,12 +4,17 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { NamespaceService } from './catalog/namespace-service.js';
+import type { CloneRegistry } from './clones/clone-registry.js';
+import type { CloneService } from './clones/clone-service.js';
+import type { NamespacePoints } from './clones/namespace-points.js';
+import type { TableSwap } from './clones/table-swap.js';
 import type { TableService } from './catalog/table-service.js';
 import type { Config } from './config.js';
 import type { BodyValidator } from './http/body-validation.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { loadOpenApiDocument } from './http/openapi-document.js';
+import { registerCloneRoutes } from './http/routes/clone-routes.js';
 import { registerConfigRoutes } from './http/routes/config-routes.js';
 import { registerHealthRoutes, type HealthChecks } from './http/routes/health-routes.js';
 import { registerNamespaceRoutes } from './http/routes/namespace-routes.js';
@@ -20,6 +25,10 @@ export interface AppDependencies {
   config: Pick<Config, 's3' | 'bodyLimitBytes' | 'requestTimeoutMs' | 'logLevel'>;
   namespaces: NamespaceService;
   tables: TableService;
+  clones: CloneService;
+  cloneRegistry: CloneRegistry;
+  tableSwap: TableSwap;
+  namespacePoints: NamespacePoints;
   warehouses: WarehouseResolver;
   validateBody: BodyValidator;
   health: HealthChecks;
@@ -44,5 +53,6 @@ export async function buildApp(deps: AppDependencies, options: { logger?: boolea
   registerConfigRoutes(app, deps);
   registerNamespaceRoutes(app, deps);
   registerTableRoutes(app, deps);
+  registerCloneRoutes(app, deps);
   return app;
 }

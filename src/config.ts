@@ -79,6 +79,12 @@ export const SETTINGS = {
     default: '33554432',
     doc: 'Memory per replica for caching table metadata documents (by immutable metadata location).',
   },
+  cloneExpiryIntervalMs: {
+    env: 'CATALOG_CLONE_EXPIRY_INTERVAL_MS',
+    kind: 'int',
+    default: '15000',
+    doc: 'How often each replica drops clones whose TTL has passed (0 turns it off on this replica).',
+  },
   bodyLimitBytes: { env: 'CATALOG_BODY_LIMIT_BYTES', kind: 'int', default: '10485760', doc: 'Largest accepted request body.' },
   requestTimeoutMs: { env: 'CATALOG_REQUEST_TIMEOUT_MS', kind: 'int', default: '60000', doc: 'Requests running longer are cut off.' },
   logLevel: {
@@ -109,6 +115,7 @@ export interface Config {
   s3: { endpoint?: string; region: string; pathStyle: boolean; clientEndpoint?: string };
   commitMaxAttempts: number;
   metadataCacheBytes: number;
+  cloneExpiryIntervalMs: number;
   bodyLimitBytes: number;
   requestTimeoutMs: number;
   logLevel: string;
@@ -185,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     }),
     commitMaxAttempts: values.commitMaxAttempts as number,
     metadataCacheBytes: values.metadataCacheBytes as number,
+    cloneExpiryIntervalMs: values.cloneExpiryIntervalMs as number,
     bodyLimitBytes: values.bodyLimitBytes as number,
     requestTimeoutMs: values.requestTimeoutMs as number,
     logLevel: values.logLevel as string,

@@ -4,6 +4,10 @@ import { TableCommitter, type CommitObserver } from './catalog/table-commit.js';
 import { TableLocations } from './catalog/table-locations.js';
 import { TableDocuments } from './catalog/table-documents.js';
 import { MetadataCache } from './catalog/metadata-cache.js';
+import { CloneRegistry } from './clones/clone-registry.js';
+import { CloneService } from './clones/clone-service.js';
+import { NamespacePoints } from './clones/namespace-points.js';
+import { TableSwap } from './clones/table-swap.js';
 import { TableService } from './catalog/table-service.js';
 import type { AppDependencies } from './app.js';
 import type { Config } from './config.js';
@@ -55,6 +59,10 @@ export async function createDependencies(
     config,
     namespaces: new NamespaceService(db),
     tables: new TableService(db, store, locations, committer, documents, now),
+    clones: new CloneService(db, store, locations, documents, now),
+    cloneRegistry: new CloneRegistry(db, now),
+    tableSwap: new TableSwap(db),
+    namespacePoints: new NamespacePoints(db, store, documents, now),
     warehouses: new WarehouseResolver(db, config.warehouseName),
     validateBody: createBodyValidator(),
     health: {

@@ -4,6 +4,7 @@ import { ConfigError, type Config } from './config.js';
 import { createDependencies, createObjectStore, openCatalogDatabase, type Runtime } from './dependencies.js';
 import { migrate } from './db/migrator.js';
 import { ensureWarehouse } from './db/warehouse-repository.js';
+import { PeriodicJob } from './scheduler/periodic-job.js';
 
 export async function serve(config: Config): Promise<void> {
   const database = await openCatalogDatabase(config);
@@ -20,6 +21,15 @@ export async function serve(config: Config): Promise<void> {
   const runtime: Runtime = { shuttingDown: false };
   const deps = await createDependencies(config, database, createObjectStore(config), runtime);
   const app = await buildApp(deps);
+  const cloneExpiry = new PeriodicJob(
+    'clone-expiry',
+    config.cloneExpiryIntervalMs,
+    async () => {
+      const dropped = await deps.cloneRegistry.dropExpired();
+      return dropped.length > 0 ? { dropped: dropped.map((d) => d.name) } : undefined;
+    },
+    app.log,
+  );
 
   let closing: Promise<void> | undefined;
   const shutdown = (signal: string) => {
@@ -32,6 +42,7 @@ export async function serve(config: Config): Promise<void> {
         process.exit(1);
       }, 25_000);
       deadline.unref();
+      await cloneExpiry.stop();
       await app.close();
       await database.close();
       app.log.info('stopped');
@@ -42,6 +53,7 @@ export async function serve(config: Config): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen({ host: config.host, port: config.port });
+  if (config.cloneExpiryIntervalMs > 0) cloneExpiry.start();
   app.log.info(
     { database: database.kind, warehouse: config.warehouseName, location: config.warehouseLocation },
     'Iceberg REST catalog ready',

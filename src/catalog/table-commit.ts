@@ -9,7 +9,7 @@
 // while they still hold (spec: "CommitFailedException" may be retried by the client).
 import type { Db } from '../db/database.js';
 import { findNamespace } from '../db/namespace-repository.js';
-import { isUniqueViolation } from '../db/postgres-errors.js';
+import { isTransactionConflict, isUniqueViolation } from '../db/postgres-errors.js';
 import { compareAndSwapTable, insertTable, type TableHead, type TableRecord } from '../db/table-repository.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
 import { badRequest, commitFailed, noSuchNamespace, noSuchTable, serviceUnavailable } from '../iceberg/errors.js';
@@ -85,8 +85,11 @@ export class TableCommitter {
           const [plan] = toWrite;
           if (!(await compareAndSwapTable(this.db, plan.base!.record.version, plan.base!.metadata, plan.result))) throw new LostRace();
         } else {
+          // Rows are updated in table-id order, the order every locker here uses, so two
+          // multi-table commits (or a commit and a clone) never wait on each other in a cycle.
+          const ordered = [...toWrite].sort((a, b) => (a.result.record.id < b.result.record.id ? -1 : 1));
           await this.db.transaction().execute(async (tx) => {
-            for (const plan of toWrite) {
+            for (const plan of ordered) {
               if (plan.kind === 'create') {
                 await insertTable(tx, plan.result);
               } else if (!(await compareAndSwapTable(tx, plan.base!.record.version, plan.base!.metadata, plan.result))) {
@@ -100,7 +103,7 @@ export class TableCommitter {
         }
         return plans.map((p) => p.result);
       } catch (error) {
-        const lost = error instanceof LostRace || isUniqueViolation(error);
+        const lost = error instanceof LostRace || isUniqueViolation(error) || isTransactionConflict(error);
         // Whatever the reason, the files written for this attempt are referenced by nothing.
         await this.store.delete(toWrite.map((p) => p.result.record.metadataLocation)).catch(() => undefined);
         if (!lost) throw error;

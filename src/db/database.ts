@@ -38,6 +38,20 @@ export interface IcebergTableTable {
   updated_at: Generated<Timestamp>;
   dropped_at: Timestamp | null;
   purge_requested: Generated<boolean>;
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  drop_reason: string | null;
+}
+
+export interface TableLineageTable {
+  table_id: string;
+  source_table_id: string | null;
+  source_table_uuid: string;
+  source_name: ColumnType<string[], string[], string[]>;
+  source_snapshot_id: Int8 | null;
+  source_version: Int8;
+  point: Json<unknown>;
+  operation_id: string;
+  cloned_at: Generated<Timestamp>;
 }
 
 export interface SnapshotTable {
@@ -75,6 +89,7 @@ export interface Database {
   snapshot: SnapshotTable;
   snapshot_ref: SnapshotRefTable;
   metadata_file: MetadataFileTable;
+  table_lineage: TableLineageTable;
 }
 
 export type Db = Kysely<Database>;

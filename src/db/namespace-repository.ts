@@ -49,6 +49,15 @@ export async function listChildNamespaces(
   return (await query.execute()).map(toNamespace);
 }
 
+/** A namespace and every namespace below it, parents before children. */
+export async function listNamespaceTree(db: DbOrTx, warehouseId: string, root: string[]): Promise<Namespace[]> {
+  const result = await sql<Row>`
+    SELECT namespace_id, warehouse_id, parent_id, levels, properties FROM namespace
+    WHERE warehouse_id = ${warehouseId} AND levels[1:${root.length}] = ${root}::text[]
+    ORDER BY array_length(levels, 1), levels`.execute(db);
+  return result.rows.map(toNamespace);
+}
+
 export async function insertNamespace(db: DbOrTx, namespace: Namespace): Promise<void> {
   await db
     .insertInto('namespace')

@@ -10,6 +10,15 @@ export function isUniqueViolation(error: unknown): boolean {
   return codeOf(error) === '23505';
 }
 
+/**
+ * A transaction that lost to another one on the same rows: a deadlock (40P01) or a
+ * serialization failure (40001). Like a lost compare-and-swap, it is retried from the top.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  const code = codeOf(error);
+  return code === '40P01' || code === '40001';
+}
+
 export function isForeignKeyViolation(error: unknown): boolean {
   return codeOf(error) === '23503';
 }

@@ -127,7 +127,7 @@ export interface TableWrite {
   metadata: TableMetadata;
 }
 
-export async function insertTable(tx: Tx, { record, metadata }: TableWrite): Promise<void> {
+export async function insertTable(tx: Tx, { record, metadata }: TableWrite, options: { expiresAt?: Date | null } = {}): Promise<void> {
   await tx
     .insertInto('iceberg_table')
     .values({
@@ -141,6 +141,7 @@ export async function insertTable(tx: Tx, { record, metadata }: TableWrite): Pro
       metadata_location: record.metadataLocation,
       metadata_json: record.metadataJson,
       version: record.version,
+      expires_at: options.expiresAt ?? null,
     })
     .execute();
   await insertMetadataFile(tx, record);
@@ -285,10 +286,10 @@ export async function renameTable(tx: Tx, tableId: string, namespaceId: string, 
 }
 
 /** Soft delete: the row, its snapshots and metadata files stay, so the table can be restored and its files stay rooted. */
-export async function markTableDropped(tx: Tx, tableId: string, purgeRequested: boolean): Promise<boolean> {
+export async function markTableDropped(tx: Tx, tableId: string, purgeRequested: boolean, reason = 'user'): Promise<boolean> {
   const result = await tx
     .updateTable('iceberg_table')
-    .set({ dropped_at: sql`now()`, purge_requested: purgeRequested })
+    .set({ dropped_at: sql`now()`, purge_requested: purgeRequested, drop_reason: reason })
     .where('table_id', '=', tableId)
     .where('dropped_at', 'is', null)
     .executeTakeFirst();

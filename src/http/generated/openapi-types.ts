@@ -304,6 +304,245 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ext/v1/{prefix}/namespaces/{namespace}/tables/{table}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
+                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description Table name within the namespace. */
+                table: components["parameters"]["table"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clone a table at a point in time, without copying data
+         * @description Creates a new table that names the same snapshots as the source at the chosen point:
+         *     the head of a branch (main unless `point.branch` says otherwise), a tag, a snapshot id,
+         *     or a time (the snapshot that was current on main then). It is one database transaction
+         *     of reference inserts, whatever the size of the data. The clone gets its own uuid and its
+         *     own location for the files it writes from now on; source and clone are independent.
+         *     Both carry `gc.enabled=false`, so engines leave shared files to the catalog.
+         */
+        post: operations["cloneTable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/{prefix}/namespaces/{namespace}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
+                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 */
+                namespace: components["parameters"]["namespace"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clone a namespace and everything below it, as one consistent cut
+         * @description Clones every table of the namespace and of its nested namespaces into a new namespace
+         *     tree, all read at one instant in one transaction: a writer committing to several source
+         *     tables never shows half its work in the clone. With `timestamp-ms`, each table is cloned
+         *     as it was then on main; tables created later are left out (listed in `skipped`), and a
+         *     table that had no snapshot yet is cloned empty.
+         */
+        post: operations["cloneNamespace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/{prefix}/clones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        /** List live clones with their source and expiry, soonest expiry first */
+        get: operations["listClones"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/{prefix}/namespaces/{namespace}/tables/{table}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
+                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description Table name within the namespace. */
+                table: components["parameters"]["table"];
+            };
+            cookie?: never;
+        };
+        /** Where a table was cloned from, and its live clones */
+        get: operations["tableLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/{prefix}/namespaces/{namespace}/tables/{table}/expiry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
+                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description Table name within the namespace. */
+                table: components["parameters"]["table"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set, extend, shorten or clear a table's time to live
+         * @description An empty body clears the expiry. An expired table is dropped (restorably) by the scheduler.
+         */
+        put: operations["setTableExpiry"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/{prefix}/tables/swap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Exchange the names of one or more table pairs, atomically */
+        post: operations["swapTables"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/{prefix}/tables/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put a clone in its source's place
+         * @description The source is dropped (restorably) and the clone takes its name and loses its expiry, in
+         *     one transaction. Refused with 409 `CommitFailedException` when the source was committed
+         *     to after the clone was taken, unless `force` is true.
+         */
+        post: operations["promoteClone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/{prefix}/namespaces/{namespace}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
+                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 */
+                namespace: components["parameters"]["namespace"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Tag every table below a namespace at one consistent instant */
+        post: operations["tagNamespace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/{prefix}/namespaces/{namespace}/as-of": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
+                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 */
+                namespace: components["parameters"]["namespace"];
+            };
+            cookie?: never;
+        };
+        /** The snapshot each table below a namespace had on main at a time */
+        get: operations["namespaceAsOf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -990,6 +1229,128 @@ export interface components {
              */
             action: "remove-encryption-key";
             "key-id": string;
+        };
+        /** @description Where in the source's history to clone from; at most one member. Empty means the head of main. */
+        ClonePoint: {
+            branch?: string;
+            tag?: string;
+            /** Format: int64 */
+            "snapshot-id"?: number;
+            /**
+             * Format: int64
+             * @description The snapshot that was current on main at this time.
+             */
+            "timestamp-ms"?: number;
+        };
+        ExpiryRequest: {
+            /** @description Expire this many seconds from now. */
+            "ttl-seconds"?: number;
+            /** @description Expire at this time (ISO-8601, or epoch milliseconds). */
+            "expires-at"?: string | number;
+        };
+        ExpiryResponse: {
+            /** @description ISO-8601, or null when the table does not expire. */
+            "expires-at": string | null;
+        };
+        CloneOptions: components["schemas"]["ExpiryRequest"] & {
+            /**
+             * @description Keep only the chosen snapshot, or every snapshot the source retains.
+             * @default point
+             * @enum {string}
+             */
+            history: "point" | "all";
+            /**
+             * @description Also copy the source's branches and tags whose snapshots the clone keeps.
+             * @default false
+             */
+            "copy-refs": boolean;
+            properties?: components["schemas"]["StringMap"];
+        };
+        CloneTableRequest: components["schemas"]["CloneOptions"] & {
+            destination: components["schemas"]["TableIdentifier"];
+            point?: components["schemas"]["ClonePoint"];
+        };
+        CloneNamespaceRequest: components["schemas"]["CloneOptions"] & {
+            destination: components["schemas"]["Namespace"];
+            /** Format: int64 */
+            "timestamp-ms"?: number;
+        };
+        CloneSource: {
+            namespace: components["schemas"]["Namespace"];
+            name: string;
+            "table-uuid"?: string;
+            /** @description The snapshot the clone started from, as a decimal string (int64). */
+            "snapshot-id"?: string | null;
+            point?: Record<string, never>;
+            "cloned-at"?: string;
+        };
+        CloneTableResponse: components["schemas"]["LoadTableResult"] & {
+            "operation-id"?: string;
+            "expires-at"?: string | null;
+            lineage: components["schemas"]["CloneSource"];
+        };
+        CloneOperationResponse: {
+            "operation-id": string;
+            namespaces: components["schemas"]["Namespace"][];
+            tables: {
+                identifier: components["schemas"]["TableIdentifier"];
+                "metadata-location": string;
+                "expires-at"?: string | null;
+                source: components["schemas"]["CloneSource"];
+            }[];
+            skipped: {
+                identifier?: components["schemas"]["TableIdentifier"];
+                reason?: string;
+            }[];
+        };
+        CloneListing: {
+            identifier: components["schemas"]["TableIdentifier"];
+            "expires-at"?: string | null;
+            "cloned-at"?: string;
+            "operation-id"?: string;
+            source: components["schemas"]["CloneSource"];
+        };
+        ListClonesResponse: {
+            clones: components["schemas"]["CloneListing"][];
+        };
+        LineageResponse: {
+            source?: components["schemas"]["CloneSource"];
+            clones: components["schemas"]["CloneListing"][];
+        };
+        SwapTablesRequest: {
+            pairs: {
+                first: components["schemas"]["TableIdentifier"];
+                second: components["schemas"]["TableIdentifier"];
+            }[];
+        };
+        PromoteCloneRequest: {
+            clone: components["schemas"]["TableIdentifier"];
+            target: components["schemas"]["TableIdentifier"];
+            /** @default false */
+            force: boolean;
+        };
+        NamespaceTagRequest: {
+            name: string;
+            /** Format: int64 */
+            "timestamp-ms"?: number;
+            /** Format: int64 */
+            "max-ref-age-ms"?: number;
+            /** @default false */
+            replace: boolean;
+        };
+        TablePoint: {
+            identifier: components["schemas"]["TableIdentifier"];
+            "snapshot-id": string | null;
+        };
+        NamespaceTagResponse: {
+            tag: string;
+            tables: components["schemas"]["TablePoint"][];
+            skipped: components["schemas"]["TablePoint"][];
+        };
+        NamespaceAsOfResponse: {
+            /** Format: int64 */
+            "timestamp-ms": number;
+            tables: components["schemas"]["TablePoint"][];
         };
     };
     responses: {
@@ -1846,6 +2207,325 @@ export interface operations {
             500: components["responses"]["CommitStateUnknown"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
+        };
+    };
+    cloneTable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
+                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description Table name within the namespace. */
+                table: components["parameters"]["table"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloneTableRequest"];
+            };
+        };
+        responses: {
+            /** @description The clone, as a load result, with where it came from. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CloneTableResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `NoSuchTableException`, `NoSuchNamespaceException` or `NotFoundException`: the source table, the destination namespace, or the snapshot or ref named by the point does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
+            /** @description `AlreadyExistsException`: the destination table exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cloneNamespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
+                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 */
+                namespace: components["parameters"]["namespace"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloneNamespaceRequest"];
+            };
+        };
+        responses: {
+            /** @description The clones created. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CloneOperationResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NoSuchNamespace"];
+            /** @description `AlreadyExistsException`: a destination namespace or table exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listClones: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The clones. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListClonesResponse"];
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    tableLineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
+                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description Table name within the namespace. */
+                table: components["parameters"]["table"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lineage. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LineageResponse"];
+                };
+            };
+            404: components["responses"]["NoSuchTable"];
+        };
+    };
+    setTableExpiry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
+                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description Table name within the namespace. */
+                table: components["parameters"]["table"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExpiryRequest"];
+            };
+        };
+        responses: {
+            /** @description The new expiry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpiryResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NoSuchTable"];
+        };
+    };
+    swapTables: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SwapTablesRequest"];
+            };
+        };
+        responses: {
+            /** @description Swapped. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NoSuchTable"];
+        };
+    };
+    promoteClone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromoteCloneRequest"];
+            };
+        };
+        responses: {
+            /** @description Promoted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NoSuchTable"];
+            409: components["responses"]["CommitFailed"];
+        };
+    };
+    tagNamespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
+                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 */
+                namespace: components["parameters"]["namespace"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NamespaceTagRequest"];
+            };
+        };
+        responses: {
+            /** @description The tables tagged, and those skipped because they had no snapshot at that point. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceTagResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NoSuchNamespace"];
+            /** @description `AlreadyExistsException`: a table already has a ref of that name (set `replace`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
+        };
+    };
+    namespaceAsOf: {
+        parameters: {
+            query: {
+                "timestamp-ms": number;
+            };
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
+                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 */
+                namespace: components["parameters"]["namespace"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry per table; `snapshot-id` is null where the table had no snapshot then. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceAsOfResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NoSuchNamespace"];
         };
     };
 }

@@ -1,0 +1,303 @@
+// Zero-copy clones of a table, a namespace tree or a whole warehouse (design:
+// clones-and-gc.md). Every clone operation is one Postgres transaction:
+//
+//   1. lock the source rows (one statement, table-id order) and read their documents: the
+//      values are those of one instant, so a namespace clone is a consistent cut, and a commit
+//      racing the clone waits for it (then retries its swap, as after any lost race);
+//   2. build each clone's metadata (pure) and write its first metadata file;
+//   3. insert the clones' rows: table, snapshot and ref rows (the roots), metadata file, lineage;
+//   4. commit gc.enabled=false onto every source that does not carry it yet, so engines leave
+//      shared files to the catalog's collector.
+//
+// The work grows with the number of tables and kept snapshots, never with data files.
+import type { Db, Tx } from '../db/database.js';
+import { insertLineage, lockTables, type LineageRow, type LockedTable } from '../db/clone-repository.js';
+import { findNamespace, insertNamespace, listNamespaceTree, type Namespace } from '../db/namespace-repository.js';
+import { isTransactionConflict, isUniqueViolation } from '../db/postgres-errors.js';
+import { insertTable, type TableRecord } from '../db/table-repository.js';
+import type { Warehouse } from '../db/warehouse-repository.js';
+import { alreadyExists, badRequest, noSuchNamespace, noSuchTable } from '../iceberg/errors.js';
+import { normalizeTableMetadata } from '../iceberg/metadata-document.js';
+import type { TableMetadata } from '../iceberg/table-metadata.js';
+import { parseJson } from '../json/int64-json.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { namespaceName, tableName, type TableIdentifier } from '../catalog/identifiers.js';
+import { metadataFileLocation, serializeMetadata, type CommittedTable } from '../catalog/table-commit.js';
+import type { TableDocuments } from '../catalog/table-documents.js';
+import type { TableLocations } from '../catalog/table-locations.js';
+import { GC_ENABLED, cloneTableMetadata } from './clone-metadata.js';
+import { resolveClonePoint, type ClonePoint } from './clone-point.js';
+import { commitLockedTable } from './locked-commit.js';
+import { expiryFrom, type ExpiryRequest } from './expiry.js';
+
+export interface CloneOptionsRequest extends ExpiryRequest {
+  history?: 'point' | 'all';
+  'copy-refs'?: boolean;
+  properties?: Record<string, string>;
+}
+
+export interface CloneTableRequest extends CloneOptionsRequest {
+  destination: TableIdentifier;
+  point?: ClonePoint;
+}
+
+export interface CloneNamespaceRequest extends CloneOptionsRequest {
+  destination: string[];
+  'timestamp-ms'?: number;
+}
+
+export interface ClonedTable extends CommittedTable {
+  namespace: string[];
+  source: { namespace: string[]; name: string; snapshotId: string | null };
+  expiresAt: Date | null;
+}
+
+export interface CloneResult {
+  operationId: string;
+  tables: ClonedTable[];
+  /** Tables left out of a point-in-time namespace clone because they did not exist yet. */
+  skipped: { namespace: string[]; name: string; reason: string }[];
+  namespaces: string[][];
+}
+
+interface PlannedClone {
+  source: LockedTable;
+  sourceMetadata: TableMetadata;
+  destination: { namespace: Namespace; name: string };
+  clone: ClonedTable;
+  lineage: LineageRow;
+}
+
+const MAX_ATTEMPTS = 3;
+/** Metadata files written at once while cloning many tables. */
+const WRITE_CONCURRENCY = 16;
+
+async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
+}
+
+export class CloneService {
+  constructor(
+    private readonly db: Db,
+    private readonly store: ObjectStore,
+    private readonly locations: TableLocations,
+    private readonly documents: TableDocuments,
+    private readonly now: () => number,
+  ) {}
+
+  async cloneTable(warehouse: Warehouse, source: TableIdentifier, request: CloneTableRequest): Promise<CloneResult> {
+    const found = await this.documents.find(warehouse.id, source.namespace, source.name);
+    if (!found) throw noSuchTable(tableName(source.namespace, source.name));
+    const destination = request.destination;
+    return this.run(warehouse, request, async (tx, plan) => {
+      const [locked] = await lockTables(tx, warehouse.id, { tableIds: [found.head.id] });
+      if (!locked) throw noSuchTable(tableName(source.namespace, source.name));
+      const namespace = await findNamespace(tx, warehouse.id, destination.namespace);
+      if (!namespace) throw noSuchNamespace(namespaceName(destination.namespace));
+      plan(locked, namespace, destination.name, request.point ?? {}, false);
+    });
+  }
+
+  async cloneNamespace(warehouse: Warehouse, sourceLevels: string[], request: CloneNamespaceRequest): Promise<CloneResult> {
+    const sourceRoot = await findNamespace(this.db, warehouse.id, sourceLevels);
+    if (!sourceRoot) throw noSuchNamespace(namespaceName(sourceLevels));
+    const destinationRoot = request.destination;
+    const isInside = destinationRoot.length >= sourceLevels.length && sourceLevels.every((l, i) => destinationRoot[i] === l);
+    if (isInside) throw badRequest('A namespace cannot be cloned into itself or below itself');
+    const at = request['timestamp-ms'];
+    if (at !== undefined && at > this.now()) throw badRequest(`Timestamp ${at} is in the future`);
+    return this.run(warehouse, request, async (tx, plan, created) => {
+      const tables = await lockTables(tx, warehouse.id, { namespacePrefix: sourceLevels });
+      const namespaces = await listNamespaceTree(tx, warehouse.id, sourceLevels);
+      const parent = destinationRoot.length > 1 ? await findNamespace(tx, warehouse.id, destinationRoot.slice(0, -1)) : undefined;
+      if (destinationRoot.length > 1 && !parent) throw noSuchNamespace(namespaceName(destinationRoot.slice(0, -1)));
+      // Destination namespaces mirror the source tree; a `location` property stays behind,
+      // since it names where the source's tables live.
+      const byLevels = new Map<string, Namespace>();
+      for (const source of namespaces) {
+        const levels = [...destinationRoot, ...source.levels.slice(sourceLevels.length)];
+        const parentLevels = levels.slice(0, -1);
+        const { location: _location, ...properties } = source.properties;
+        const namespace: Namespace = {
+          id: crypto.randomUUID(),
+          warehouseId: warehouse.id,
+          parentId: levels.length === destinationRoot.length ? (parent?.id ?? null) : byLevels.get(parentLevels.join('\x1f'))!.id,
+          levels,
+          properties,
+        };
+        try {
+          await insertNamespace(tx, namespace);
+        } catch (error) {
+          if (isUniqueViolation(error)) throw alreadyExists(`Namespace already exists: ${namespaceName(levels)}`);
+          throw error;
+        }
+        byLevels.set(levels.join('\x1f'), namespace);
+        created.push(levels);
+      }
+      for (const table of tables) {
+        const levels = [...destinationRoot, ...table.levels.slice(sourceLevels.length)];
+        if (at !== undefined && table.createdAt.getTime() > at) {
+          plan.skip(table, `created after ${new Date(at).toISOString()}`);
+          continue;
+        }
+        plan(table, byLevels.get(levels.join('\x1f'))!, table.name, at === undefined ? {} : { 'timestamp-ms': at }, at !== undefined);
+      }
+    });
+  }
+
+  /**
+   * Runs one clone operation: `select` locks sources and names destinations through `plan`;
+   * this does the rest in the same transaction, retrying when it lost a lock race.
+   */
+  private async run(
+    warehouse: Warehouse,
+    options: CloneOptionsRequest,
+    select: (
+      tx: Tx,
+      plan: ((source: LockedTable, namespace: Namespace, name: string, point: ClonePoint, emptyIfBefore: boolean) => void) & {
+        skip(source: LockedTable, reason: string): void;
+      },
+      createdNamespaces: string[][],
+    ) => Promise<void>,
+  ): Promise<CloneResult> {
+    const now = this.now();
+    const expiresAt = expiryFrom(options, now);
+    if (options.history !== undefined && options.history !== 'point' && options.history !== 'all') {
+      throw badRequest(`Invalid history: ${options.history} (expected point or all)`);
+    }
+    for (let attempt = 1; ; attempt++) {
+      const written: string[] = [];
+      try {
+        const result = await this.db.transaction().execute(async (tx) => {
+          const operationId = crypto.randomUUID();
+          const planned: PlannedClone[] = [];
+          const skipped: CloneResult['skipped'] = [];
+          const namespaces: string[][] = [];
+          const plan = Object.assign(
+            (source: LockedTable, namespace: Namespace, name: string, point: ClonePoint, emptyIfBefore: boolean) => {
+              planned.push(this.planClone(warehouse, source, namespace, name, point, emptyIfBefore, options, expiresAt, operationId, now));
+            },
+            { skip: (source: LockedTable, reason: string) => skipped.push({ namespace: source.levels, name: source.name, reason }) },
+          );
+          await select(tx, plan, namespaces);
+
+          await inBatches(planned, WRITE_CONCURRENCY, async (p) => {
+            written.push(p.clone.record.metadataLocation);
+            await this.store.put(p.clone.record.metadataLocation, p.clone.metadataJson);
+          });
+          for (const p of planned) {
+            try {
+              await insertTable(tx, p.clone, { expiresAt });
+            } catch (error) {
+              if (isUniqueViolation(error)) {
+                throw alreadyExists(`Table already exists: ${tableName(p.destination.namespace.levels, p.destination.name)}`);
+              }
+              throw error;
+            }
+          }
+          const sourceUpdates = await this.disableEngineGc(tx, planned, now, written);
+          await insertLineage(
+            tx,
+            planned.map((p) => ({ ...p.lineage, sourceVersion: sourceUpdates.get(p.source.id)?.record.version ?? p.source.version })),
+          );
+          return { operationId, planned, skipped, namespaces, sourceUpdates };
+        });
+        for (const p of result.planned) this.documents.remember(p.clone.record.metadataLocation, p.clone.metadataJson, p.clone.metadata);
+        for (const [, update] of result.sourceUpdates) {
+          this.documents.remember(update.record.metadataLocation, update.metadataJson, update.metadata);
+        }
+        return {
+          operationId: result.operationId,
+          tables: result.planned.map((p) => p.clone),
+          skipped: result.skipped,
+          namespaces: result.namespaces,
+        };
+      } catch (error) {
+        await this.store.delete(written).catch(() => undefined);
+        if (!isTransactionConflict(error) || attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private planClone(
+    warehouse: Warehouse,
+    source: LockedTable,
+    namespace: Namespace,
+    name: string,
+    point: ClonePoint,
+    emptyIfBefore: boolean,
+    options: CloneOptionsRequest,
+    expiresAt: Date | null,
+    operationId: string,
+    now: number,
+  ): PlannedClone {
+    if (typeof name !== 'string' || name === '') throw badRequest('Invalid destination table name');
+    const sourceMetadata = normalizeTableMetadata(parseJson(source.metadataJson));
+    const sourceName = tableName(source.levels, source.name);
+    let snapshot;
+    try {
+      snapshot = resolveClonePoint(sourceMetadata, point, now, sourceName);
+    } catch (error) {
+      // In a namespace clone at a time, a table with no snapshot yet then is cloned empty.
+      if (!emptyIfBefore) throw error;
+      snapshot = null;
+    }
+    const location = this.locations.defaultTableLocation(warehouse, namespace, name);
+    const metadata = cloneTableMetadata(sourceMetadata, snapshot, {
+      uuid: crypto.randomUUID(),
+      location,
+      now,
+      history: options.history ?? 'point',
+      copyRefs: options['copy-refs'] ?? false,
+      properties: options.properties ?? {},
+    });
+    const metadataJson = serializeMetadata(metadata);
+    const record: TableRecord = {
+      id: crypto.randomUUID(),
+      warehouseId: warehouse.id,
+      namespaceId: namespace.id,
+      name,
+      tableUuid: metadata['table-uuid'],
+      location,
+      formatVersion: metadata['format-version'],
+      metadataLocation: metadataFileLocation(location, 0),
+      metadataJson,
+      version: 0,
+    };
+    return {
+      source,
+      sourceMetadata,
+      destination: { namespace, name },
+      clone: {
+        record,
+        metadata,
+        metadataJson,
+        namespace: namespace.levels,
+        source: { namespace: source.levels, name: source.name, snapshotId: snapshot ? snapshot['snapshot-id'].toString() : null },
+        expiresAt,
+      },
+      lineage: {
+        tableId: record.id,
+        sourceTableId: source.id,
+        sourceTableUuid: sourceMetadata['table-uuid'],
+        sourceName: [...source.levels, source.name],
+        sourceSnapshotId: snapshot ? snapshot['snapshot-id'] : null,
+        sourceVersion: source.version,
+        point,
+        operationId,
+      },
+    };
+  }
+
+  /** Commits gc.enabled=false onto sources that do not carry it yet (their rows are locked). */
+  private async disableEngineGc(tx: Tx, planned: PlannedClone[], now: number, written: string[]) {
+    const updates = new Map<string, CommittedTable>();
+    for (const p of planned) {
+      if (updates.has(p.source.id) || p.sourceMetadata.properties[GC_ENABLED] === 'false') continue;
+      const table = { ...p.source, warehouseId: p.clone.record.warehouseId };
+      const update = { action: 'set-properties', updates: { [GC_ENABLED]: 'false' } };
+      updates.set(p.source.id, await commitLockedTable(tx, this.store, table, p.sourceMetadata, [update], now, written));
+    }
+    return updates;
+  }
+}

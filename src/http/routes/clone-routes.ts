@@ -1,0 +1,132 @@
+// Our extension routes (openapi tag `clones`), under /ext/v1 so they can never collide with a
+// route the Iceberg REST spec adds later. Thin: decode, call, reply.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { AppDependencies } from '../../app.js';
+import type { CloneListing } from '../../db/clone-repository.js';
+import { badRequest } from '../../iceberg/errors.js';
+import { stringifyJson } from '../../json/int64-json.js';
+import { decodeNamespace } from '../identifiers.js';
+import type { Schemas } from '../request-types.js';
+
+type Prefix = { prefix: string };
+type NamespaceParams = Prefix & { namespace: string };
+type TableParams = NamespaceParams & { table: string };
+
+const iso = (date: Date | null) => (date === null ? null : date.toISOString());
+
+function listingJson(c: CloneListing) {
+  return {
+    identifier: { namespace: c.namespace, name: c.name },
+    'expires-at': iso(c.expiresAt),
+    'cloned-at': c.clonedAt.toISOString(),
+    'operation-id': c.operationId,
+    source: {
+      namespace: c.sourceName.slice(0, -1),
+      name: c.sourceName[c.sourceName.length - 1],
+      'snapshot-id': c.sourceSnapshotId === null ? null : c.sourceSnapshotId.toString(),
+      point: c.point,
+      'cloned-at': c.clonedAt.toISOString(),
+    },
+  };
+}
+
+function sendJson(reply: FastifyReply, json: string) {
+  return reply.type('application/json; charset=utf-8').send(json);
+}
+
+export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies): void {
+  const { clones, cloneRegistry, tableSwap, namespacePoints, warehouses, validateBody } = deps;
+
+  app.post<{ Params: TableParams }>('/ext/v1/:prefix/namespaces/:namespace/tables/:table/clone', async (request, reply) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<Schemas['CloneTableRequest']>('CloneTableRequest', request.body);
+    const source = { namespace: decodeNamespace(request.params.namespace), name: request.params.table };
+    const result = await clones.cloneTable(warehouse, source, body);
+    const [clone] = result.tables;
+    const extra = {
+      config: {},
+      'operation-id': result.operationId,
+      'expires-at': iso(clone.expiresAt),
+      lineage: { namespace: clone.source.namespace, name: clone.source.name, 'snapshot-id': clone.source.snapshotId, point: body.point ?? {} },
+    };
+    // The metadata document goes out as serialised (int64 ids exact); the rest is plain JSON.
+    const head = `{"metadata-location":${JSON.stringify(clone.record.metadataLocation)},"metadata":${clone.metadataJson},`;
+    return sendJson(reply, head + stringifyJson(extra).slice(1));
+  });
+
+  app.post<{ Params: NamespaceParams }>('/ext/v1/:prefix/namespaces/:namespace/clone', async (request) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<Schemas['CloneNamespaceRequest']>('CloneNamespaceRequest', request.body);
+    const result = await clones.cloneNamespace(warehouse, decodeNamespace(request.params.namespace), body);
+    return {
+      'operation-id': result.operationId,
+      namespaces: result.namespaces,
+      tables: result.tables.map((t) => ({
+        identifier: { namespace: t.namespace, name: t.record.name },
+        'metadata-location': t.record.metadataLocation,
+        'expires-at': iso(t.expiresAt),
+        source: { namespace: t.source.namespace, name: t.source.name, 'snapshot-id': t.source.snapshotId },
+      })),
+      skipped: result.skipped.map((s) => ({ identifier: { namespace: s.namespace, name: s.name }, reason: s.reason })),
+    };
+  });
+
+  app.get<{ Params: Prefix }>('/ext/v1/:prefix/clones', async (request) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    return { clones: (await cloneRegistry.list(warehouse)).map(listingJson) };
+  });
+
+  app.get<{ Params: TableParams }>('/ext/v1/:prefix/namespaces/:namespace/tables/:table/lineage', async (request) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const table = { namespace: decodeNamespace(request.params.namespace), name: request.params.table };
+    const lineage = await cloneRegistry.lineage(warehouse, table);
+    return { ...(lineage.source ? { source: listingJson(lineage.source).source } : {}), clones: lineage.clones.map(listingJson) };
+  });
+
+  app.put<{ Params: TableParams }>('/ext/v1/:prefix/namespaces/:namespace/tables/:table/expiry', async (request) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<Schemas['ExpiryRequest']>('ExpiryRequest', request.body ?? {});
+    const table = { namespace: decodeNamespace(request.params.namespace), name: request.params.table };
+    return { 'expires-at': iso(await cloneRegistry.setExpiry(warehouse, table, body)) };
+  });
+
+  app.post<{ Params: Prefix }>('/ext/v1/:prefix/tables/swap', async (request, reply) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<Schemas['SwapTablesRequest']>('SwapTablesRequest', request.body);
+    await tableSwap.swap(warehouse, body.pairs);
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: Prefix }>('/ext/v1/:prefix/tables/promote', async (request, reply) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<Schemas['PromoteCloneRequest']>('PromoteCloneRequest', request.body);
+    await tableSwap.promote(warehouse, body.clone, body.target, body.force ?? false);
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: NamespaceParams }>('/ext/v1/:prefix/namespaces/:namespace/tags', async (request) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<Schemas['NamespaceTagRequest']>('NamespaceTagRequest', request.body);
+    const result = await namespacePoints.tag(warehouse, decodeNamespace(request.params.namespace), body);
+    const point = (p: { namespace: string[]; name: string; 'snapshot-id': string | null }) => ({
+      identifier: { namespace: p.namespace, name: p.name },
+      'snapshot-id': p['snapshot-id'],
+    });
+    return { tag: result.tag, tables: result.tables.map(point), skipped: result.skipped.map(point) };
+  });
+
+  app.get<{ Params: NamespaceParams; Querystring: { 'timestamp-ms'?: string } }>(
+    '/ext/v1/:prefix/namespaces/:namespace/as-of',
+    async (request) => {
+      const warehouse = await warehouses.byPrefix(request.params.prefix);
+      const raw = request.query['timestamp-ms'];
+      const at = Number(raw);
+      if (raw === undefined || raw === '' || !Number.isSafeInteger(at)) throw badRequest(`Invalid timestamp-ms: ${raw}`);
+      const tables = await namespacePoints.asOf(warehouse, decodeNamespace(request.params.namespace), at);
+      return {
+        'timestamp-ms': at,
+        tables: tables.map((t) => ({ identifier: { namespace: t.namespace, name: t.name }, 'snapshot-id': t['snapshot-id'] })),
+      };
+    },
+  );
+}
