@@ -43,6 +43,11 @@ export class TableDocuments {
     };
   }
 
+  /** The parsed form of a document read elsewhere (e.g. under a row lock), parsed once per version. */
+  parsed(metadataLocation: string, json: string): TableMetadata {
+    return this.cache.getMetadata(metadataLocation, json);
+  }
+
   /**
    * Remembers a document this replica just wrote, so the client's next load is served from
    * memory, and forgets the version it replaced: nothing asks for a superseded version.

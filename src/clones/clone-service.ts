@@ -17,9 +17,7 @@ import { isTransactionConflict, isUniqueViolation } from '../db/postgres-errors.
 import { insertTable, type TableRecord } from '../db/table-repository.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
 import { alreadyExists, badRequest, noSuchNamespace, noSuchTable } from '../iceberg/errors.js';
-import { normalizeTableMetadata } from '../iceberg/metadata-document.js';
 import type { TableMetadata } from '../iceberg/table-metadata.js';
-import { parseJson } from '../json/int64-json.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { namespaceName, tableName, type TableIdentifier } from '../catalog/identifiers.js';
 import { metadataFileLocation, serializeMetadata, type CommittedTable } from '../catalog/table-commit.js';
@@ -232,7 +230,7 @@ export class CloneService {
     now: number,
   ): PlannedClone {
     if (typeof name !== 'string' || name === '') throw badRequest('Invalid destination table name');
-    const sourceMetadata = normalizeTableMetadata(parseJson(source.metadataJson));
+    const sourceMetadata = this.documents.parsed(source.metadataLocation, source.metadataJson);
     const sourceName = tableName(source.levels, source.name);
     let snapshot;
     try {

@@ -6,9 +6,7 @@ import { findNamespace } from '../db/namespace-repository.js';
 import { isTransactionConflict } from '../db/postgres-errors.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
 import { alreadyExists, badRequest, noSuchNamespace } from '../iceberg/errors.js';
-import { normalizeTableMetadata } from '../iceberg/metadata-document.js';
 import type { Snapshot, TableMetadata } from '../iceberg/table-metadata.js';
-import { parseJson } from '../json/int64-json.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { namespaceName, tableName } from '../catalog/identifiers.js';
 import type { TableDocuments } from '../catalog/table-documents.js';
@@ -64,7 +62,7 @@ export class NamespacePoints {
           const skipped: TablePoint[] = [];
           const committed = [];
           for (const table of await lockTables(tx, warehouse.id, { namespacePrefix: levels })) {
-            const metadata = normalizeTableMetadata(parseJson(table.metadataJson));
+            const metadata = this.documents.parsed(table.metadataLocation, table.metadataJson);
             const snapshot = snapshotAt(metadata, at, now, tableName(table.levels, table.name));
             const point = { namespace: table.levels, name: table.name, 'snapshot-id': snapshot?.['snapshot-id'].toString() ?? null };
             if (!snapshot) {
@@ -106,7 +104,7 @@ export class NamespacePoints {
       .setIsolationLevel('repeatable read')
       .execute((tx) => lockTables(tx, warehouse.id, { namespacePrefix: levels }, { lock: false }));
     return tables.map((table) => {
-      const snapshot = snapshotAt(normalizeTableMetadata(parseJson(table.metadataJson)), at, now, table.name);
+      const snapshot = snapshotAt(this.documents.parsed(table.metadataLocation, table.metadataJson), at, now, table.name);
       return { namespace: table.levels, name: table.name, 'snapshot-id': snapshot?.['snapshot-id'].toString() ?? null };
     });
   }

@@ -1,0 +1,113 @@
+// Shared by the benchmarks: the catalog as its own process, CPU and memory sampling from
+// /proc, and an append commit as engines do it (load, commit, retry on 409).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { RestClient, appendSnapshot, bigSnapshotId } from '../test/support/rest-client.js';
+
+export async function startCatalog(dataDir: string, databaseUrl: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; baseUrl: string }> {
+  const port = 20000 + Math.floor(Math.random() * 10000);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  // The compiled build, as production runs it (bench/run.sh builds it first).
+  // CATALOG_NODE_OPTIONS: V8 flags for the catalog process only (e.g. a heap cap).
+  const nodeFlags = (process.env.CATALOG_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, 'dist/src/cli.js', 'serve'], {
+    env: {
+      ...process.env,
+      CATALOG_HOST: '127.0.0.1',
+      CATALOG_PORT: String(port),
+      CATALOG_DATA_DIR: dataDir,
+      CATALOG_DATABASE_URL: databaseUrl,
+      CATALOG_DATABASE_POOL_SIZE: '16',
+      CATALOG_LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (let i = 0; i < 120; i++) {
+    if (await fetch(`${baseUrl}/health/ready`).then((r) => r.ok).catch(() => false)) return { child, baseUrl };
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  child.kill();
+  throw new Error('catalog did not start');
+}
+
+/** CPU seconds (user + system) used so far by the processes whose command line matches. */
+export async function cpuSeconds(match: (cmdline: string, pid: number) => boolean): Promise<number> {
+  const { readdir } = await import('node:fs/promises');
+  let ticks = 0;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (!match(cmdline.replace(/\0/g, ' '), Number(entry))) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+export async function cpuSnapshot(catalogPid: number) {
+  return {
+    catalog: await cpuSeconds((_c, pid) => pid === catalogPid),
+    postgres: await cpuSeconds((c) => c.startsWith('postgres')),
+    loadGenerator: await cpuSeconds((_c, pid) => pid === process.pid),
+  };
+}
+
+export function cpuShare(before: Awaited<ReturnType<typeof cpuSnapshot>>, after: typeof before, seconds: number) {
+  const share = (k: keyof typeof before) => Number(((after[k] - before[k]) / seconds).toFixed(2));
+  return { catalogCores: share('catalog'), postgresCores: share('postgres'), loadGeneratorCores: share('loadGenerator') };
+}
+
+/** Peak resident set size of a process, sampled from /proc every 100 ms. */
+export function sampleMemory(pid: number) {
+  let peakKb = 0;
+  const timer = setInterval(async () => {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    peakKb = Math.max(peakKb, kb);
+  }, 100);
+  return {
+    /** Peak since the last call, in MB; sampling goes on. */
+    takePeak: () => {
+      const peak = peakKb / 1024;
+      peakKb = 0;
+      return peak;
+    },
+    stop: () => (clearInterval(timer), peakKb / 1024),
+  };
+}
+
+/**
+ * What an appending engine needs from a load, read straight from the response text: the
+ * load generator shares the machine's two cores with the catalog, so it parses nothing else.
+ */
+export async function loadHead(client: RestClient, ns: string[], name: string) {
+  const text = await fetch(`${client.baseUrl}${client.tablePath(ns, name)}`).then((r) => r.text());
+  const current = /"current-snapshot-id":(-?\d+)/.exec(text)![1];
+  return {
+    parent: current === '-1' ? null : BigInt(current),
+    sequence: Number(/"last-sequence-number":(\d+)/.exec(text)![1]),
+    location: /"location":"([^"]+)"/.exec(text)![1],
+  };
+}
+
+export async function appendCommit(client: RestClient, ns: string[], name: string): Promise<number> {
+  for (let attempt = 1; attempt <= 100; attempt++) {
+    const { parent, sequence, location } = await loadHead(client, ns, name);
+    const id = bigSnapshotId();
+    const response = await client.commit(
+      ns,
+      name,
+      [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': parent }],
+      [
+        { action: 'add-snapshot', snapshot: appendSnapshot(id, parent, sequence + 1, location) },
+        { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id },
+      ],
+    );
+    if (response.status === 200) return attempt - 1;
+    if (response.status !== 409) throw new Error(`commit failed: ${response.status} ${JSON.stringify(response.body)}`);
+  }
+  throw new Error('gave up after 100 attempts');
+}
+
