@@ -56,22 +56,31 @@ describe('loadOpenApiDocument', () => {
     assert.match(first.openapi, /^3\.1\./);
   });
 
-  it('gives every operation the upstream operationId and the catalog tag', () => {
+  it('gives every Iceberg route the upstream operationId and the catalog tag; extensions live under /ext with their own tag', () => {
     const expected = new Set([
       'getConfig', 'listNamespaces', 'createNamespace', 'loadNamespaceMetadata', 'namespaceExists',
       'dropNamespace', 'updateProperties', 'listTables', 'createTable', 'loadTable', 'updateTable',
       'dropTable', 'tableExists', 'registerTable', 'renameTable', 'reportMetrics', 'commitTransaction',
     ]);
     const seen = new Set<string>();
-    for (const item of Object.values(loadOpenApiDocument().paths)) {
+    const extensions = new Set<string>();
+    for (const [path, item] of Object.entries(loadOpenApiDocument().paths)) {
       for (const [method, operation] of Object.entries(item)) {
         if (method === 'parameters') continue;
         const op = operation as { operationId: string; tags: string[] };
-        seen.add(op.operationId);
-        assert.deepEqual(op.tags, ['catalog'], op.operationId);
+        if (path.startsWith('/ext/v1/')) {
+          assert.ok(!expected.has(op.operationId), `${op.operationId} reuses an upstream operationId`);
+          assert.ok(op.tags.length === 1 && ['clones', 'gc'].includes(op.tags[0]), `${op.operationId} needs an extension tag`);
+          extensions.add(op.operationId);
+        } else {
+          assert.ok(path.startsWith('/v1/'), path);
+          seen.add(op.operationId);
+          assert.deepEqual(op.tags, ['catalog'], op.operationId);
+        }
       }
     }
     assert.deepEqual([...seen].sort(), [...expected].sort());
+    assert.ok(extensions.has('cloneTable') && extensions.has('cloneNamespace'));
   });
 });
 
