@@ -15,11 +15,12 @@ import { insertLineage, lockTables, type LineageRow, type LockedTable } from '..
 import { findNamespace, insertNamespace, listNamespaceTree, type Namespace } from '../db/namespace-repository.js';
 import { isTransactionConflict, isUniqueViolation } from '../db/postgres-errors.js';
 import { insertTable, type TableRecord } from '../db/table-repository.js';
-import type { Warehouse } from '../db/warehouse-repository.js';
+import { findOverlappingWarehouse, insertWarehouse, type Warehouse } from '../db/warehouse-repository.js';
 import { alreadyExists, badRequest, noSuchNamespace, noSuchTable } from '../iceberg/errors.js';
 import type { TableMetadata } from '../iceberg/table-metadata.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { namespaceName, tableName, type TableIdentifier } from '../catalog/identifiers.js';
+import { normalizeLocation } from '../catalog/locations.js';
 import { metadataFileLocation, serializeMetadata, type CommittedTable } from '../catalog/table-commit.js';
 import type { TableDocuments } from '../catalog/table-documents.js';
 import type { TableLocations } from '../catalog/table-locations.js';
@@ -41,6 +42,11 @@ export interface CloneTableRequest extends CloneOptionsRequest {
 
 export interface CloneNamespaceRequest extends CloneOptionsRequest {
   destination: string[];
+  'timestamp-ms'?: number;
+}
+
+export interface CloneWarehouseRequest extends CloneOptionsRequest {
+  destination: { name: string; location: string };
   'timestamp-ms'?: number;
 }
 
@@ -97,39 +103,75 @@ export class CloneService {
   }
 
   async cloneNamespace(warehouse: Warehouse, sourceLevels: string[], request: CloneNamespaceRequest): Promise<CloneResult> {
-    const sourceRoot = await findNamespace(this.db, warehouse.id, sourceLevels);
-    if (!sourceRoot) throw noSuchNamespace(namespaceName(sourceLevels));
+    if (!(await findNamespace(this.db, warehouse.id, sourceLevels))) throw noSuchNamespace(namespaceName(sourceLevels));
     const destinationRoot = request.destination;
     const isInside = destinationRoot.length >= sourceLevels.length && sourceLevels.every((l, i) => destinationRoot[i] === l);
     if (isInside) throw badRequest('A namespace cannot be cloned into itself or below itself');
+    return this.cloneTree(warehouse, sourceLevels, warehouse, destinationRoot, request);
+  }
+
+  /**
+   * Clones every namespace and table of a warehouse into a new warehouse with its own root,
+   * in one transaction (the new warehouse appears with all its tables, or not at all).
+   */
+  async cloneWarehouse(source: Warehouse, request: CloneWarehouseRequest): Promise<CloneResult & { warehouse: Warehouse }> {
+    const { name, location } = request.destination;
+    if (typeof name !== 'string' || name === '' || /[/\x1f\0]/.test(name)) throw badRequest(`Invalid warehouse name: ${name}`);
+    const root = normalizeLocation(location);
+    if (!/^(s3|file):\/\//.test(root)) throw badRequest(`Warehouse location must be an s3:// or file:// URI: ${location}`);
+    const target: Warehouse = { id: crypto.randomUUID(), name, location: root, properties: {} };
+    const result = await this.cloneTree(source, [], target, [], request, async (tx) => {
+      const clash = await findOverlappingWarehouse(tx, root);
+      if (clash) throw badRequest(`Location ${root} overlaps the root of warehouse ${clash.name} (${clash.location})`);
+      try {
+        await insertWarehouse(tx, target);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw alreadyExists(`Warehouse already exists: ${name}`);
+        throw error;
+      }
+    });
+    return { ...result, warehouse: target };
+  }
+
+  /** Clones the namespace tree at `sourceLevels` ([] = the whole warehouse) to `destinationRoot` in `target`. */
+  private cloneTree(
+    source: Warehouse,
+    sourceLevels: string[],
+    target: Warehouse,
+    destinationRoot: string[],
+    request: CloneOptionsRequest & { 'timestamp-ms'?: number },
+    prepare?: (tx: Tx) => Promise<void>,
+  ): Promise<CloneResult> {
     const at = request['timestamp-ms'];
     if (at !== undefined && at > this.now()) throw badRequest(`Timestamp ${at} is in the future`);
-    return this.run(warehouse, request, async (tx, plan, created) => {
-      const tables = await lockTables(tx, warehouse.id, { namespacePrefix: sourceLevels });
-      const namespaces = await listNamespaceTree(tx, warehouse.id, sourceLevels);
-      const parent = destinationRoot.length > 1 ? await findNamespace(tx, warehouse.id, destinationRoot.slice(0, -1)) : undefined;
-      if (destinationRoot.length > 1 && !parent) throw noSuchNamespace(namespaceName(destinationRoot.slice(0, -1)));
+    return this.run(target, request, async (tx, plan, created) => {
+      await prepare?.(tx);
+      const tables = await lockTables(tx, source.id, { namespacePrefix: sourceLevels });
+      const namespaces = await listNamespaceTree(tx, source.id, sourceLevels);
+      const parentLevels = destinationRoot.slice(0, -1);
+      const parent = parentLevels.length > 0 ? await findNamespace(tx, target.id, parentLevels) : undefined;
+      if (parentLevels.length > 0 && !parent) throw noSuchNamespace(namespaceName(parentLevels));
       // Destination namespaces mirror the source tree; a `location` property stays behind,
       // since it names where the source's tables live.
       const byLevels = new Map<string, Namespace>();
-      for (const source of namespaces) {
-        const levels = [...destinationRoot, ...source.levels.slice(sourceLevels.length)];
-        const parentLevels = levels.slice(0, -1);
-        const { location: _location, ...properties } = source.properties;
-        const namespace: Namespace = {
+      for (const namespace of namespaces) {
+        const levels = [...destinationRoot, ...namespace.levels.slice(sourceLevels.length)];
+        const isTop = levels.length === Math.max(destinationRoot.length, 1);
+        const { location: _location, ...properties } = namespace.properties;
+        const copy: Namespace = {
           id: crypto.randomUUID(),
-          warehouseId: warehouse.id,
-          parentId: levels.length === destinationRoot.length ? (parent?.id ?? null) : byLevels.get(parentLevels.join('\x1f'))!.id,
+          warehouseId: target.id,
+          parentId: isTop ? (parent?.id ?? null) : byLevels.get(levels.slice(0, -1).join('\x1f'))!.id,
           levels,
           properties,
         };
         try {
-          await insertNamespace(tx, namespace);
+          await insertNamespace(tx, copy);
         } catch (error) {
           if (isUniqueViolation(error)) throw alreadyExists(`Namespace already exists: ${namespaceName(levels)}`);
           throw error;
         }
-        byLevels.set(levels.join('\x1f'), namespace);
+        byLevels.set(levels.join('\x1f'), copy);
         created.push(levels);
       }
       for (const table of tables) {
@@ -292,9 +334,8 @@ export class CloneService {
     const updates = new Map<string, CommittedTable>();
     for (const p of planned) {
       if (updates.has(p.source.id) || p.sourceMetadata.properties[GC_ENABLED] === 'false') continue;
-      const table = { ...p.source, warehouseId: p.clone.record.warehouseId };
       const update = { action: 'set-properties', updates: { [GC_ENABLED]: 'false' } };
-      updates.set(p.source.id, await commitLockedTable(tx, this.store, table, p.sourceMetadata, [update], now, written));
+      updates.set(p.source.id, await commitLockedTable(tx, this.store, p.source, p.sourceMetadata, [update], now, written));
     }
     return updates;
   }

@@ -11,7 +11,7 @@ import { metadataFileLocation, serializeMetadata, type CommittedTable } from '..
 export async function commitLockedTable(
   tx: Tx,
   store: ObjectStore,
-  table: LockedTable & { warehouseId: string },
+  table: LockedTable,
   base: TableMetadata,
   updates: TableUpdate[],
   now: number,

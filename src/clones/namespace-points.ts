@@ -1,7 +1,7 @@
 // Points in time across a namespace tree: one tag name on every table at one consistent
 // instant (atomically), and "as of T" resolved to each table's snapshot id.
 import type { Db } from '../db/database.js';
-import { lockTables, type LockedTable } from '../db/clone-repository.js';
+import { lockTables } from '../db/clone-repository.js';
 import { findNamespace } from '../db/namespace-repository.js';
 import { isTransactionConflict } from '../db/postgres-errors.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
@@ -79,8 +79,7 @@ export class NamespacePoints {
               'snapshot-id': snapshot['snapshot-id'],
               ...(request['max-ref-age-ms'] === undefined ? {} : { 'max-ref-age-ms': request['max-ref-age-ms'] }),
             };
-            const locked: LockedTable & { warehouseId: string } = { ...table, warehouseId: warehouse.id };
-            committed.push(await commitLockedTable(tx, this.store, locked, metadata, [update], now, written));
+            committed.push(await commitLockedTable(tx, this.store, table, metadata, [update], now, written));
             tagged.push(point);
           }
           return { tagged, skipped, committed };

@@ -6,6 +6,7 @@ import type { DbOrTx, Tx } from './database.js';
 /** A source table read under a row lock, with the document it has right now. */
 export interface LockedTable {
   id: string;
+  warehouseId: string;
   namespaceId: string;
   levels: string[];
   name: string;
@@ -18,6 +19,7 @@ export interface LockedTable {
 
 type LockedRow = {
   table_id: string;
+  warehouse_id: string;
   namespace_id: string;
   levels: string[];
   name: string;
@@ -30,6 +32,7 @@ type LockedRow = {
 
 const toLocked = (r: LockedRow): LockedTable => ({
   id: r.table_id,
+  warehouseId: r.warehouse_id,
   namespaceId: r.namespace_id,
   levels: r.levels,
   name: r.name,
@@ -49,17 +52,18 @@ const toLocked = (r: LockedRow): LockedTable => ({
 export async function lockTables(
   tx: Tx,
   warehouseId: string,
-  selector: { tableIds: string[] } | { namespacePrefix: string[] } | { wholeWarehouse: true },
+  /** A namespace prefix of [] selects every table of the warehouse. */
+  selector: { tableIds: string[] } | { namespacePrefix: string[] },
   options: { lock?: boolean } = {},
 ): Promise<LockedTable[]> {
   let filter;
   if ('tableIds' in selector) filter = sql`t.table_id = ANY(${selector.tableIds}::uuid[])`;
-  else if ('namespacePrefix' in selector) {
+  else {
     const prefix = selector.namespacePrefix;
-    filter = sql`n.levels[1:${prefix.length}] = ${prefix}::text[]`;
-  } else filter = sql`true`;
+    filter = prefix.length === 0 ? sql`true` : sql`n.levels[1:${prefix.length}] = ${prefix}::text[]`;
+  }
   const result = await sql<LockedRow>`
-    SELECT t.table_id, t.namespace_id, n.levels, t.name, t.location, t.metadata_location, t.metadata_json, t.version, t.created_at
+    SELECT t.table_id, t.warehouse_id, t.namespace_id, n.levels, t.name, t.location, t.metadata_location, t.metadata_json, t.version, t.created_at
     FROM iceberg_table t JOIN namespace n ON n.namespace_id = t.namespace_id
     WHERE t.warehouse_id = ${warehouseId} AND t.dropped_at IS NULL AND ${filter}
     ORDER BY t.table_id

@@ -49,11 +49,12 @@ export async function listChildNamespaces(
   return (await query.execute()).map(toNamespace);
 }
 
-/** A namespace and every namespace below it, parents before children. */
+/** A namespace and every namespace below it (all of them for root []), parents before children. */
 export async function listNamespaceTree(db: DbOrTx, warehouseId: string, root: string[]): Promise<Namespace[]> {
+  const below = root.length === 0 ? sql`true` : sql`levels[1:${root.length}] = ${root}::text[]`;
   const result = await sql<Row>`
     SELECT namespace_id, warehouse_id, parent_id, levels, properties FROM namespace
-    WHERE warehouse_id = ${warehouseId} AND levels[1:${root.length}] = ${root}::text[]
+    WHERE warehouse_id = ${warehouseId} AND ${below}
     ORDER BY array_length(levels, 1), levels`.execute(db);
   return result.rows.map(toNamespace);
 }

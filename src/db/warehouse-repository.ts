@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DbOrTx } from './database.js';
 
 export interface Warehouse {
@@ -37,4 +38,27 @@ export async function ensureWarehouse(db: DbOrTx, name: string, location: string
   const stored = await findWarehouseByName(db, name);
   if (!stored) throw new Error(`warehouse ${name} vanished right after it was created`);
   return stored;
+}
+
+export async function insertWarehouse(db: DbOrTx, warehouse: Warehouse): Promise<void> {
+  await db
+    .insertInto('warehouse')
+    .values({ warehouse_id: warehouse.id, name: warehouse.name, location: warehouse.location, properties: JSON.stringify(warehouse.properties) })
+    .execute();
+}
+
+/** A warehouse whose root contains, equals or lies inside `location`: roots never nest. */
+export async function findOverlappingWarehouse(db: DbOrTx, location: string): Promise<Warehouse | undefined> {
+  const row = await db
+    .selectFrom('warehouse')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb('location', '=', location),
+        eb(sql<boolean>`starts_with(location, ${location + '/'})`, '=', true),
+        eb(sql<boolean>`starts_with(${location}, location || '/')`, '=', true),
+      ]),
+    )
+    .executeTakeFirst();
+  return row && toWarehouse(row);
 }

@@ -241,6 +241,33 @@ describe('clones on Postgres', { skip: noPostgres }, () => {
     assert.equal((await client.loadTable(['dev'], 'b')).body.metadata['table-uuid'], a);
   });
 
+  test('a whole warehouse clone: new prefix, new root, every namespace and table, independent', async () => {
+    await client.createTable(['lake', 'raw'], { name: 'wh_table', schema: simpleSchema });
+    const before = await append(['lake', 'raw'], 'wh_table');
+    const location = `${catalog.warehouseLocation}-copy`;
+    const response = await client.request('POST', `${ext}/clone`, { destination: { name: 'copy', location } });
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    assert.equal(response.body.warehouse.name, 'copy');
+    assert.ok(response.body.namespaces.some((n: string[]) => n.join('.') === 'lake.raw'));
+
+    const config = await client.request('GET', '/v1/config?warehouse=copy');
+    assert.equal(config.body.overrides.prefix, 'copy');
+    const copy = new RestClient(catalog.baseUrl, 'copy');
+    const cloned = await copy.loadTable(['lake', 'raw'], 'wh_table');
+    assert.equal(cloned.status, 200);
+    assert.ok(int64Equals(cloned.body.metadata['current-snapshot-id'], before));
+    assert.ok(cloned.body.metadata.location.startsWith(`${location}/lake/raw/wh_table-`));
+    // Independent of the source warehouse from now on.
+    await append(['lake', 'raw'], 'wh_table');
+    assert.ok(int64Equals((await copy.loadTable(['lake', 'raw'], 'wh_table')).body.metadata['current-snapshot-id'], before));
+
+    const again = await client.request('POST', `${ext}/clone`, { destination: { name: 'copy', location: `${location}2` } });
+    assert.equal(again.status, 409);
+    const nested = await client.request('POST', `${ext}/clone`, { destination: { name: 'inner', location: `${catalog.warehouseLocation}/inner` } });
+    assert.equal(nested.status, 400, 'a warehouse root may not lie inside another');
+    assert.equal((await client.request('GET', '/v1/config?warehouse=inner')).status, 404, 'nothing of a refused clone remains');
+  });
+
   test('one tag across a namespace at one instant, and as-of resolution', async () => {
     await client.createNamespace(['mart']);
     for (const t of ['x', 'y', 'empty']) await client.createTable(['mart'], { name: t, schema: simpleSchema });

@@ -371,6 +371,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ext/v1/{prefix}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clone a whole warehouse into a new one, as one consistent cut
+         * @description Creates a new warehouse (its own name, used as its REST prefix, and its own storage
+         *     root, which may not overlap another warehouse's) holding a clone of every namespace and
+         *     table of this one, read at one instant in one transaction. With `timestamp-ms`, tables
+         *     are cloned as they were then, as for a namespace clone.
+         */
+        post: operations["cloneWarehouse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ext/v1/{prefix}/clones": {
         parameters: {
             query?: never;
@@ -1275,6 +1301,15 @@ export interface components {
             /** Format: int64 */
             "timestamp-ms"?: number;
         };
+        CloneWarehouseRequest: components["schemas"]["CloneOptions"] & {
+            destination: {
+                name: string;
+                /** @description Root URI of the new warehouse (s3:// or file://). */
+                location: string;
+            };
+            /** Format: int64 */
+            "timestamp-ms"?: number;
+        };
         CloneSource: {
             namespace: components["schemas"]["Namespace"];
             name: string;
@@ -1291,6 +1326,11 @@ export interface components {
         };
         CloneOperationResponse: {
             "operation-id": string;
+            /** @description The new warehouse, for a warehouse clone. */
+            warehouse?: {
+                name?: string;
+                location?: string;
+            };
             namespaces: components["schemas"]["Namespace"][];
             tables: {
                 identifier: components["schemas"]["TableIdentifier"];
@@ -2305,6 +2345,52 @@ export interface operations {
                 };
             };
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cloneWarehouse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloneWarehouseRequest"];
+            };
+        };
+        responses: {
+            /** @description The new warehouse and the clones created. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CloneOperationResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `NoSuchWarehouseException`: the source warehouse does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
+            /** @description `AlreadyExistsException`: a warehouse of that name exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
         };
     };
     listClones: {

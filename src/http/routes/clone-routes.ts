@@ -2,6 +2,7 @@
 // route the Iceberg REST spec adds later. Thin: decode, call, reply.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDependencies } from '../../app.js';
+import type { CloneResult } from '../../clones/clone-service.js';
 import type { CloneListing } from '../../db/clone-repository.js';
 import { badRequest } from '../../iceberg/errors.js';
 import { stringifyJson } from '../../json/int64-json.js';
@@ -54,11 +55,7 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
     return sendJson(reply, head + stringifyJson(extra).slice(1));
   });
 
-  app.post<{ Params: NamespaceParams }>('/ext/v1/:prefix/namespaces/:namespace/clone', async (request) => {
-    const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const body = validateBody<Schemas['CloneNamespaceRequest']>('CloneNamespaceRequest', request.body);
-    const result = await clones.cloneNamespace(warehouse, decodeNamespace(request.params.namespace), body);
-    return {
+  const operationJson = (result: CloneResult) => ({
       'operation-id': result.operationId,
       namespaces: result.namespaces,
       tables: result.tables.map((t) => ({
@@ -68,7 +65,19 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
         source: { namespace: t.source.namespace, name: t.source.name, 'snapshot-id': t.source.snapshotId },
       })),
       skipped: result.skipped.map((s) => ({ identifier: { namespace: s.namespace, name: s.name }, reason: s.reason })),
-    };
+  });
+
+  app.post<{ Params: NamespaceParams }>('/ext/v1/:prefix/namespaces/:namespace/clone', async (request) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<Schemas['CloneNamespaceRequest']>('CloneNamespaceRequest', request.body);
+    return operationJson(await clones.cloneNamespace(warehouse, decodeNamespace(request.params.namespace), body));
+  });
+
+  app.post<{ Params: Prefix }>('/ext/v1/:prefix/clone', async (request) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<Schemas['CloneWarehouseRequest']>('CloneWarehouseRequest', request.body);
+    const result = await clones.cloneWarehouse(warehouse, body);
+    return { warehouse: { name: result.warehouse.name, location: result.warehouse.location }, ...operationJson(result) };
   });
 
   app.get<{ Params: Prefix }>('/ext/v1/:prefix/clones', async (request) => {
