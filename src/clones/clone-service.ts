@@ -38,6 +38,8 @@ export interface CloneOptionsRequest extends ExpiryRequest {
 export interface CloneTableRequest extends CloneOptionsRequest {
   destination: TableIdentifier;
   point?: ClonePoint;
+  /** Where the clone writes its files; by default a new directory in the destination namespace. */
+  location?: string;
 }
 
 export interface CloneNamespaceRequest extends CloneOptionsRequest {
@@ -93,12 +95,14 @@ export class CloneService {
     const found = await this.documents.find(warehouse.id, source.namespace, source.name);
     if (!found) throw noSuchTable(tableName(source.namespace, source.name));
     const destination = request.destination;
+    const location = request.location === undefined ? undefined : this.locations.confine(warehouse, request.location);
+    if (location) await this.locations.checkNoOverlap(warehouse, location);
     return this.run(warehouse, request, async (tx, plan) => {
       const [locked] = await lockTables(tx, warehouse.id, { tableIds: [found.head.id] });
       if (!locked) throw noSuchTable(tableName(source.namespace, source.name));
       const namespace = await findNamespace(tx, warehouse.id, destination.namespace);
       if (!namespace) throw noSuchNamespace(namespaceName(destination.namespace));
-      plan(locked, namespace, destination.name, request.point ?? {}, false);
+      plan(locked, namespace, destination.name, request.point ?? {}, false, location);
     });
   }
 
@@ -194,7 +198,7 @@ export class CloneService {
     options: CloneOptionsRequest,
     select: (
       tx: Tx,
-      plan: ((source: LockedTable, namespace: Namespace, name: string, point: ClonePoint, emptyIfBefore: boolean) => void) & {
+      plan: ((source: LockedTable, namespace: Namespace, name: string, point: ClonePoint, emptyIfBefore: boolean, location?: string) => void) & {
         skip(source: LockedTable, reason: string): void;
       },
       createdNamespaces: string[][],
@@ -214,8 +218,10 @@ export class CloneService {
           const skipped: CloneResult['skipped'] = [];
           const namespaces: string[][] = [];
           const plan = Object.assign(
-            (source: LockedTable, namespace: Namespace, name: string, point: ClonePoint, emptyIfBefore: boolean) => {
-              planned.push(this.planClone(warehouse, source, namespace, name, point, emptyIfBefore, options, expiresAt, operationId, now));
+            (source: LockedTable, namespace: Namespace, name: string, point: ClonePoint, emptyIfBefore: boolean, location?: string) => {
+              planned.push(
+                this.planClone(warehouse, source, namespace, name, point, emptyIfBefore, options, expiresAt, operationId, now, location),
+              );
             },
             { skip: (source: LockedTable, reason: string) => skipped.push({ namespace: source.levels, name: source.name, reason }) },
           );
@@ -270,6 +276,7 @@ export class CloneService {
     expiresAt: Date | null,
     operationId: string,
     now: number,
+    requestedLocation?: string,
   ): PlannedClone {
     if (typeof name !== 'string' || name === '') throw badRequest('Invalid destination table name');
     const sourceMetadata = this.documents.parsed(source.metadataLocation, source.metadataJson);
@@ -282,7 +289,7 @@ export class CloneService {
       if (!emptyIfBefore) throw error;
       snapshot = null;
     }
-    const location = this.locations.defaultTableLocation(warehouse, namespace, name);
+    const location = requestedLocation ?? this.locations.defaultTableLocation(warehouse, namespace, name);
     const metadata = cloneTableMetadata(sourceMetadata, snapshot, {
       uuid: crypto.randomUUID(),
       location,

@@ -121,6 +121,7 @@ describe('clones on Postgres', { skip: noPostgres }, () => {
       [{ destination: { namespace: ['dev'], name: 'x' }, 'ttl-seconds': 0 }, 400, 'BadRequestException'],
       [{ destination: { namespace: ['dev'], name: 'x' }, 'expires-at': '2001-01-01T00:00:00Z' }, 400, 'BadRequestException'],
       [{ destination: { namespace: ['ghost'], name: 'x' } }, 404, 'NoSuchNamespaceException'],
+      [{ destination: { namespace: ['dev'], name: 'x' }, location: 'file:///somewhere/else' }, 400, 'BadRequestException'],
     ];
     for (const [body, status, type] of cases) {
       const response = await clone(['prod'], 'events', body);

@@ -1295,6 +1295,8 @@ export interface components {
         CloneTableRequest: components["schemas"]["CloneOptions"] & {
             destination: components["schemas"]["TableIdentifier"];
             point?: components["schemas"]["ClonePoint"];
+            /** @description Where the clone writes its files; inside the warehouse and overlapping no other table. By default a new directory in the destination namespace. */
+            location?: string;
         };
         CloneNamespaceRequest: components["schemas"]["CloneOptions"] & {
             destination: components["schemas"]["Namespace"];

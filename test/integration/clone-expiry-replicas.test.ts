@@ -1,0 +1,108 @@
+// A clone with a TTL disappears on time, and with two catalog processes running against the
+// same database it is dropped exactly once (one process's log reports it, the other's not).
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { RestClient, simpleSchema } from '../support/rest-client.js';
+import { createDatabase, noPostgres } from '../support/test-catalog.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Replica {
+  child: ChildProcess;
+  baseUrl: string;
+  log: string[];
+}
+
+async function startReplica(databaseUrl: string, dataDir: string): Promise<Replica> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+    env: {
+      ...process.env,
+      CATALOG_HOST: '127.0.0.1',
+      CATALOG_PORT: String(port),
+      CATALOG_DATA_DIR: dataDir,
+      CATALOG_DATABASE_URL: databaseUrl,
+      CATALOG_LOG_LEVEL: 'info',
+      CATALOG_CLONE_EXPIRY_INTERVAL_MS: '250',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log: string[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => log.push(...chunk.toString().split('\n').filter(Boolean)));
+  child.stderr!.on('data', () => undefined);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 120; i++) {
+    if (await fetch(`${baseUrl}/health/ready`).then((r) => r.ok).catch(() => false)) return { child, baseUrl, log };
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  child.kill();
+  throw new Error(`replica did not start: ${log.join('\n')}`);
+}
+
+const expiryReports = (replica: Replica) =>
+  replica.log
+    .map((line) => {
+      try {
+        return JSON.parse(line) as { job?: string; dropped?: string[] };
+      } catch {
+        return {};
+      }
+    })
+    .filter((entry) => entry.job === 'clone-expiry')
+    .flatMap((entry) => entry.dropped ?? []);
+
+describe('clone expiry with two catalog processes', { skip: noPostgres }, () => {
+  let database: { url: string; drop: () => Promise<void> };
+  let dataDir: string;
+  const replicas: Replica[] = [];
+
+  before(async () => {
+    database = await createDatabase('expiry');
+    dataDir = await mkdtemp(join(tmpdir(), 'catalog-replicas-'));
+    // The first replica migrates and creates the warehouse; the second finds both done.
+    replicas.push(await startReplica(database.url, dataDir));
+    replicas.push(await startReplica(database.url, dataDir));
+  });
+
+  after(async () => {
+    for (const r of replicas) r.child.kill('SIGTERM');
+    await Promise.all(replicas.map((r) => new Promise((resolve) => (r.child.exitCode !== null ? resolve(null) : r.child.once('exit', resolve)))));
+    await database?.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('a clone with a short TTL is dropped on time, once', async () => {
+    const [a, b] = replicas.map((r) => new RestClient(r.baseUrl));
+    await a.createNamespace(['ttl']);
+    await a.createTable(['ttl'], { name: 'source', schema: simpleSchema });
+    const cloned = await b.request('POST', '/ext/v1/default/namespaces/ttl/tables/source/clone', {
+      destination: { namespace: ['ttl'], name: 'short_lived' },
+      'ttl-seconds': 1,
+    });
+    assert.equal(cloned.status, 200, JSON.stringify(cloned.body));
+    assert.equal((await a.loadTable(['ttl'], 'short_lived')).status, 200);
+
+    const deadline = Date.now() + 10_000;
+    while ((await a.loadTable(['ttl'], 'short_lived')).status !== 404) {
+      assert.ok(Date.now() < deadline, 'the clone was not dropped within 10 s of its expiry');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal((await b.loadTable(['ttl'], 'short_lived')).status, 404);
+    assert.equal((await a.loadTable(['ttl'], 'source')).status, 200, 'the source is untouched');
+    await new Promise((r) => setTimeout(r, 600)); // both replicas run their job again
+    const reports = [...expiryReports(replicas[0]), ...expiryReports(replicas[1])];
+    assert.deepEqual(reports, ['short_lived'], 'exactly one replica dropped it, once');
+  });
+});
