@@ -58,6 +58,29 @@ export function serializeMetadata(metadata: TableMetadata): string {
   return stringifyJson(toMetadataDocument(metadata));
 }
 
+/**
+ * A version of a table ready to be written: its metadata serialised, and its row naming a new
+ * metadata file (`<location>/metadata/<version>-<uuid>.metadata.json`). `location` is the
+ * table's normalised location; the metadata may spell it as the client did.
+ */
+export function tableVersion(
+  table: { id: string; warehouseId: string; namespaceId: string; name: string; location: string; version: number },
+  metadata: TableMetadata,
+): CommittedTable {
+  const metadataJson = serializeMetadata(metadata);
+  return {
+    metadata,
+    metadataJson,
+    record: {
+      ...table,
+      tableUuid: metadata['table-uuid'],
+      formatVersion: metadata['format-version'],
+      metadataLocation: metadataFileLocation(table.location, table.version),
+      metadataJson,
+    },
+  };
+}
+
 export class TableCommitter {
   constructor(
     private readonly db: Db,
@@ -153,23 +176,17 @@ export class TableCommitter {
     if (!base || base.record.location !== location) await this.locations.checkNoOverlap(warehouse, location, base?.record.id);
     if (base) appendMetadataLog(metadata, base.record.metadataLocation, base.metadata['last-updated-ms']);
     const version = base ? base.record.version + 1 : 0;
-    const metadataJson = serializeMetadata(metadata);
-    const result: CommittedTable = {
-      metadata,
-      metadataJson,
-      record: {
+    const result = tableVersion(
+      {
         id: base?.record.id ?? crypto.randomUUID(),
         warehouseId: warehouse.id,
         namespaceId: base?.record.namespaceId ?? namespace!.id,
         name,
-        tableUuid: metadata['table-uuid'],
         location,
-        formatVersion: metadata['format-version'],
-        metadataLocation: metadataFileLocation(location, version),
-        metadataJson,
         version,
       },
-    };
+      metadata,
+    );
     return { change, kind: base ? 'update' : 'create', base, result };
   }
 

@@ -13,7 +13,7 @@ import { parseJson } from '../json/int64-json.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { namespaceName, tableName, type TableIdentifier } from './identifiers.js';
 import { decodePageToken, encodePageToken, pageWindow, type PageRequest } from './pagination.js';
-import { metadataFileLocation, serializeMetadata, type CommittedTable, type TableChange, type TableCommitter } from './table-commit.js';
+import { serializeMetadata, tableVersion, type CommittedTable, type TableChange, type TableCommitter } from './table-commit.js';
 import type { TableLocations } from './table-locations.js';
 
 export interface CreateTableInput extends Omit<NewTableRequest, 'location'> {
@@ -90,23 +90,14 @@ export class TableService {
       { ...input, location: requested || location },
       { uuid: crypto.randomUUID(), now, checkLocation: (l) => this.locations.confine(warehouse, l) },
     );
-    const metadataJson = serializeMetadata(metadata);
-    const record: TableRecord = {
-      id: crypto.randomUUID(),
-      warehouseId: warehouse.id,
-      namespaceId: namespace.id,
-      name: input.name,
-      tableUuid: metadata['table-uuid'],
-      location,
-      formatVersion: metadata['format-version'],
-      metadataLocation: metadataFileLocation(location, 0),
-      metadataJson,
-      version: 0,
-    };
+    const table = tableVersion(
+      { id: crypto.randomUUID(), warehouseId: warehouse.id, namespaceId: namespace.id, name: input.name, location, version: 0 },
+      metadata,
+    );
     // A staged create (spec: stage-create) only proposes metadata; the table comes into
     // being with the client's later commit carrying assert-create.
-    if (input['stage-create']) return { record, metadata, metadataJson, staged: true };
-    const [created] = await this.committer.commitCreated({ record, metadata, metadataJson }).catch((error) => {
+    if (input['stage-create']) return { ...table, staged: true };
+    const [created] = await this.committer.commitCreated(table).catch((error) => {
       if (isUniqueViolation(error)) throw alreadyExists(`Table already exists: ${tableName(levels, input.name)}`);
       throw error;
     });

@@ -14,14 +14,14 @@ import type { Db, Tx } from '../db/database.js';
 import { insertLineage, lockTables, type LineageRow, type LockedTable } from '../db/clone-repository.js';
 import { findNamespace, insertNamespace, listNamespaceTree, type Namespace } from '../db/namespace-repository.js';
 import { isTransactionConflict, isUniqueViolation } from '../db/postgres-errors.js';
-import { insertTable, type TableRecord } from '../db/table-repository.js';
+import { insertTable } from '../db/table-repository.js';
 import { findOverlappingWarehouse, insertWarehouse, type Warehouse } from '../db/warehouse-repository.js';
 import { alreadyExists, badRequest, noSuchNamespace, noSuchTable } from '../iceberg/errors.js';
 import type { TableMetadata } from '../iceberg/table-metadata.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { namespaceName, tableName, type TableIdentifier } from '../catalog/identifiers.js';
 import { normalizeLocation } from '../catalog/locations.js';
-import { metadataFileLocation, serializeMetadata, type CommittedTable } from '../catalog/table-commit.js';
+import { tableVersion, type CommittedTable } from '../catalog/table-commit.js';
 import type { TableDocuments } from '../catalog/table-documents.js';
 import type { TableLocations } from '../catalog/table-locations.js';
 import { GC_ENABLED, cloneTableMetadata } from './clone-metadata.js';
@@ -298,19 +298,9 @@ export class CloneService {
       copyRefs: options['copy-refs'] ?? false,
       properties: options.properties ?? {},
     });
-    const metadataJson = serializeMetadata(metadata);
-    const record: TableRecord = {
-      id: crypto.randomUUID(),
-      warehouseId: warehouse.id,
-      namespaceId: namespace.id,
-      name,
-      tableUuid: metadata['table-uuid'],
-      location,
-      formatVersion: metadata['format-version'],
-      metadataLocation: metadataFileLocation(location, 0),
-      metadataJson,
-      version: 0,
-    };
+    const version = tableVersion({ id: crypto.randomUUID(), warehouseId: warehouse.id, namespaceId: namespace.id, name, location, version: 0 }, metadata);
+    const record = version.record;
+    const metadataJson = version.metadataJson;
     return {
       source,
       sourceMetadata,
