@@ -22,15 +22,22 @@ RUN_DIR="$(mktemp -d /tmp/catalog-test.XXXXXX)"
 RESULTS="$RUN_DIR/results"
 mkdir -p "$RESULTS"
 STAGES="${TEST_ONLY:-static unit integration pyiceberg spark rck}"
-SERVER_PIDS=()
 
 log() { printf '\n=== %s\n' "$*"; }
 wants() { [[ " $STAGES " == *" $1 "* ]]; }
 
 cleanup() {
-  for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${SERVER_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-  [[ -f "$RUN_DIR/s3/pid" ]] && "$ENV_SCRIPTS/stop-s3.sh" "$RUN_DIR/s3" >/dev/null 2>&1
+  # Catalog servers record their pids in files: start_catalog runs in a $(...) subshell, so
+  # a shell variable would never reach this (parent) shell.
+  local pidfile pid
+  for pidfile in "$RUN_DIR"/*/server.pid; do
+    [[ -f "$pidfile" ]] || continue
+    pid="$(cat "$pidfile")"
+    kill "$pid" 2>/dev/null
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null
+  done
+  "$ENV_SCRIPTS/stop-s3.sh" "$RUN_DIR/s3" >/dev/null 2>&1
   [[ -d "$RUN_DIR/pg" ]] && "$ENV_SCRIPTS/stop-postgres.sh" "$RUN_DIR/pg" --purge >/dev/null 2>&1
   rm -rf "$RUN_DIR"
 }
@@ -123,7 +130,7 @@ start_catalog() {
   mkdir -p "$RUN_DIR/$name"
   env CATALOG_HOST=127.0.0.1 CATALOG_PORT="$port" CATALOG_DATA_DIR="$RUN_DIR/$name/data" CATALOG_LOG_LEVEL=warn "$@" \
     node --import tsx src/cli.ts serve > "$RUN_DIR/$name/server.log" 2>&1 &
-  SERVER_PIDS+=($!)
+  echo $! > "$RUN_DIR/$name/server.pid"
   for _ in $(seq 1 60); do
     if curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null; then echo "http://127.0.0.1:$port"; return 0; fi
     sleep 0.5

@@ -16,7 +16,12 @@ interface Setting {
 }
 
 export const SETTINGS = {
-  host: { env: 'CATALOG_HOST', kind: 'string', default: '0.0.0.0', doc: 'Address the HTTP server listens on.' },
+  host: {
+    env: 'CATALOG_HOST',
+    kind: 'string',
+    default: '127.0.0.1',
+    doc: 'Address the HTTP server listens on; 0.0.0.0 for all interfaces (containers). The API has no authentication yet.',
+  },
   port: { env: 'CATALOG_PORT', kind: 'int', default: '8181', doc: 'Port of the Iceberg REST API.' },
   dataDir: {
     env: 'CATALOG_DATA_DIR',
