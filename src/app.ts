@@ -3,6 +3,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { DroppedTables } from './catalog/dropped-tables.js';
 import type { NamespaceService } from './catalog/namespace-service.js';
 import type { CloneRegistry } from './clones/clone-registry.js';
 import type { CloneService } from './clones/clone-service.js';
@@ -16,6 +17,7 @@ import { registerJsonBodyParser } from './http/json-body.js';
 import { loadOpenApiDocument } from './http/openapi-document.js';
 import { registerCloneRoutes } from './http/routes/clone-routes.js';
 import { registerConfigRoutes } from './http/routes/config-routes.js';
+import { registerDroppedTableRoutes } from './http/routes/dropped-table-routes.js';
 import { registerHealthRoutes, type HealthChecks } from './http/routes/health-routes.js';
 import { registerNamespaceRoutes } from './http/routes/namespace-routes.js';
 import { registerTableRoutes } from './http/routes/table-routes.js';
@@ -25,6 +27,7 @@ export interface AppDependencies {
   config: Pick<Config, 's3' | 'bodyLimitBytes' | 'requestTimeoutMs' | 'logLevel'>;
   namespaces: NamespaceService;
   tables: TableService;
+  droppedTables: DroppedTables;
   clones: CloneService;
   cloneRegistry: CloneRegistry;
   tableSwap: TableSwap;
@@ -54,5 +57,6 @@ export async function buildApp(deps: AppDependencies, options: { logger?: boolea
   registerNamespaceRoutes(app, deps);
   registerTableRoutes(app, deps);
   registerCloneRoutes(app, deps);
+  registerDroppedTableRoutes(app, deps);
   return app;
 }

@@ -1,4 +1,5 @@
 // Builds the object graph from configuration: database, object storage, services.
+import { DroppedTables } from './catalog/dropped-tables.js';
 import { NamespaceService } from './catalog/namespace-service.js';
 import { TableCommitter, type CommitObserver } from './catalog/table-commit.js';
 import { TableLocations } from './catalog/table-locations.js';
@@ -59,6 +60,7 @@ export async function createDependencies(
     config,
     namespaces: new NamespaceService(db),
     tables: new TableService(db, store, locations, committer, documents, now),
+    droppedTables: new DroppedTables(db, locations),
     clones: new CloneService(db, store, locations, documents, now),
     cloneRegistry: new CloneRegistry(db, now),
     tableSwap: new TableSwap(db),

@@ -188,7 +188,8 @@ export async function setExpiry(db: DbOrTx, tableId: string, expiresAt: Date | n
  */
 export async function dropExpiredTables(db: DbOrTx): Promise<{ tableId: string; warehouseId: string; name: string }[]> {
   const result = await sql<{ table_id: string; warehouse_id: string; name: string }>`
-    UPDATE iceberg_table SET dropped_at = now(), drop_reason = 'ttl-expired'
+    UPDATE iceberg_table SET dropped_at = now(), drop_reason = 'ttl-expired',
+      dropped_namespace = (SELECT levels FROM namespace WHERE namespace_id = iceberg_table.namespace_id)
     WHERE expires_at <= now() AND dropped_at IS NULL
     RETURNING table_id, warehouse_id, name`.execute(db);
   return result.rows.map((r) => ({ tableId: r.table_id, warehouseId: r.warehouse_id, name: r.name }));

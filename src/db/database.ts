@@ -40,6 +40,7 @@ export interface IcebergTableTable {
   purge_requested: Generated<boolean>;
   expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   drop_reason: string | null;
+  dropped_namespace: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
 }
 
 export interface TableLineageTable {

@@ -289,9 +289,92 @@ export async function renameTable(tx: Tx, tableId: string, namespaceId: string, 
 export async function markTableDropped(tx: Tx, tableId: string, purgeRequested: boolean, reason = 'user'): Promise<boolean> {
   const result = await tx
     .updateTable('iceberg_table')
-    .set({ dropped_at: sql`now()`, purge_requested: purgeRequested, drop_reason: reason })
+    .set({
+      dropped_at: sql`now()`,
+      purge_requested: purgeRequested,
+      drop_reason: reason,
+      dropped_namespace: sql`(SELECT levels FROM namespace WHERE namespace_id = iceberg_table.namespace_id)`,
+    })
     .where('table_id', '=', tableId)
     .where('dropped_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+export interface DroppedTable {
+  id: string;
+  namespace: string[];
+  name: string;
+  tableUuid: string;
+  location: string;
+  droppedAt: Date;
+  dropReason: string | null;
+  purgeRequested: boolean;
+}
+
+type DroppedRow = {
+  table_id: string;
+  dropped_namespace: string[] | null;
+  name: string;
+  table_uuid: string;
+  location: string;
+  dropped_at: Date | string;
+  drop_reason: string | null;
+  purge_requested: boolean;
+};
+
+const toDropped = (r: DroppedRow): DroppedTable => ({
+  id: r.table_id,
+  namespace: r.dropped_namespace ?? [],
+  name: r.name,
+  tableUuid: r.table_uuid,
+  location: r.location,
+  droppedAt: new Date(r.dropped_at),
+  dropReason: r.drop_reason,
+  purgeRequested: r.purge_requested,
+});
+
+const droppedColumns = ['table_id', 'dropped_namespace', 'name', 'table_uuid', 'location', 'dropped_at', 'drop_reason', 'purge_requested'] as const;
+
+/** Dropped, still restorable tables of a warehouse, most recently dropped first. */
+export async function listDroppedTables(db: DbOrTx, warehouseId: string): Promise<DroppedTable[]> {
+  const rows = await db
+    .selectFrom('iceberg_table')
+    .select(droppedColumns)
+    .where('warehouse_id', '=', warehouseId)
+    .where('dropped_at', 'is not', null)
+    .orderBy('dropped_at', 'desc')
+    .execute();
+  return rows.map((r) => toDropped(r as DroppedRow));
+}
+
+/** Locks a dropped table's row; undefined when there is no such dropped table. */
+export async function lockDroppedTable(tx: Tx, warehouseId: string, tableId: string): Promise<DroppedTable | undefined> {
+  const row = await tx
+    .selectFrom('iceberg_table')
+    .select(droppedColumns)
+    .where('warehouse_id', '=', warehouseId)
+    .where('table_id', '=', tableId)
+    .where('dropped_at', 'is not', null)
+    .forUpdate()
+    .executeTakeFirst();
+  return row && toDropped(row as DroppedRow);
+}
+
+/** Brings a dropped table back as a live one, under the given namespace and name, with no expiry. */
+export async function restoreTable(tx: Tx, tableId: string, namespaceId: string, name: string): Promise<void> {
+  await tx
+    .updateTable('iceberg_table')
+    .set({
+      dropped_at: null,
+      drop_reason: null,
+      dropped_namespace: null,
+      purge_requested: false,
+      expires_at: null,
+      namespace_id: namespaceId,
+      name,
+      updated_at: sql`now()`,
+    })
+    .where('table_id', '=', tableId)
+    .execute();
 }

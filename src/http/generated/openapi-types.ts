@@ -397,6 +397,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ext/v1/{prefix}/dropped-tables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        /** Dropped tables that can still be restored, most recently dropped first */
+        get: operations["listDroppedTables"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/{prefix}/dropped-tables/{table-id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /** @description The `table-id` from the listing of dropped tables. */
+                "table-id": string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore (undrop) a dropped table, under its old name or a new one */
+        post: operations["restoreDroppedTable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ext/v1/{prefix}/clones": {
         parameters: {
             query?: never;
@@ -1394,6 +1436,20 @@ export interface components {
             "timestamp-ms": number;
             tables: components["schemas"]["TablePoint"][];
         };
+        RestoreTableRequest: {
+            destination?: components["schemas"]["TableIdentifier"];
+        };
+        ListDroppedTablesResponse: {
+            "dropped-tables": {
+                "table-id": string;
+                identifier: components["schemas"]["TableIdentifier"];
+                "table-uuid"?: string;
+                location?: string;
+                "dropped-at": string;
+                "drop-reason"?: string | null;
+                "purge-requested"?: boolean;
+            }[];
+        };
     };
     responses: {
         /** @description The request was malformed: invalid JSON, a body that breaks its schema, an unknown update action or requirement type, or an undecodable path parameter (`BadRequestException`, `IllegalArgumentException`, `ValidationException`). */
@@ -2385,6 +2441,78 @@ export interface operations {
                 };
             };
             /** @description `AlreadyExistsException`: a warehouse of that name exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
+        };
+    };
+    listDroppedTables: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dropped tables. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListDroppedTablesResponse"];
+                };
+            };
+        };
+    };
+    restoreDroppedTable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /** @description The `table-id` from the listing of dropped tables. */
+                "table-id": string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RestoreTableRequest"];
+            };
+        };
+        responses: {
+            /** @description The name the table is live under again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        identifier: components["schemas"]["TableIdentifier"];
+                    };
+                };
+            };
+            /** @description `NotFoundException` (no such dropped table) or `NoSuchNamespaceException` (the destination namespace does not exist). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
+            /** @description `AlreadyExistsException`: a live table has that name; give a `destination`. */
             409: {
                 headers: {
                     [name: string]: unknown;
