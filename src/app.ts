@@ -9,6 +9,7 @@ import type { CloneRegistry } from './clones/clone-registry.js';
 import type { CloneService } from './clones/clone-service.js';
 import type { NamespacePoints } from './clones/namespace-points.js';
 import type { TableSwap } from './clones/table-swap.js';
+import type { SnapshotExpiry } from './gc/snapshot-expiry.js';
 import type { TableService } from './catalog/table-service.js';
 import type { Config } from './config.js';
 import type { BodyValidator } from './http/body-validation.js';
@@ -17,7 +18,7 @@ import { registerJsonBodyParser } from './http/json-body.js';
 import { loadOpenApiDocument } from './http/openapi-document.js';
 import { registerCloneRoutes } from './http/routes/clone-routes.js';
 import { registerConfigRoutes } from './http/routes/config-routes.js';
-import { registerDroppedTableRoutes } from './http/routes/dropped-table-routes.js';
+import { registerRetentionRoutes } from './http/routes/retention-routes.js';
 import { registerHealthRoutes, type HealthChecks } from './http/routes/health-routes.js';
 import { registerNamespaceRoutes } from './http/routes/namespace-routes.js';
 import { registerTableRoutes } from './http/routes/table-routes.js';
@@ -32,6 +33,7 @@ export interface AppDependencies {
   cloneRegistry: CloneRegistry;
   tableSwap: TableSwap;
   namespacePoints: NamespacePoints;
+  snapshotExpiry: SnapshotExpiry;
   warehouses: WarehouseResolver;
   validateBody: BodyValidator;
   health: HealthChecks;
@@ -57,6 +59,6 @@ export async function buildApp(deps: AppDependencies, options: { logger?: boolea
   registerNamespaceRoutes(app, deps);
   registerTableRoutes(app, deps);
   registerCloneRoutes(app, deps);
-  registerDroppedTableRoutes(app, deps);
+  registerRetentionRoutes(app, deps);
   return app;
 }

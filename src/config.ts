@@ -90,6 +90,12 @@ export const SETTINGS = {
     default: '15000',
     doc: 'How often each replica drops clones whose TTL has passed (0 turns it off on this replica).',
   },
+  snapshotExpiryIntervalMs: {
+    env: 'CATALOG_SNAPSHOT_EXPIRY_INTERVAL_MS',
+    kind: 'int',
+    default: '3600000',
+    doc: "How often each replica applies every table's snapshot retention (0 turns it off on this replica).",
+  },
   bodyLimitBytes: { env: 'CATALOG_BODY_LIMIT_BYTES', kind: 'int', default: '10485760', doc: 'Largest accepted request body.' },
   requestTimeoutMs: { env: 'CATALOG_REQUEST_TIMEOUT_MS', kind: 'int', default: '60000', doc: 'Requests running longer are cut off.' },
   logLevel: {
@@ -121,6 +127,7 @@ export interface Config {
   commitMaxAttempts: number;
   metadataCacheBytes: number;
   cloneExpiryIntervalMs: number;
+  snapshotExpiryIntervalMs: number;
   bodyLimitBytes: number;
   requestTimeoutMs: number;
   logLevel: string;
@@ -198,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     commitMaxAttempts: values.commitMaxAttempts as number,
     metadataCacheBytes: values.metadataCacheBytes as number,
     cloneExpiryIntervalMs: values.cloneExpiryIntervalMs as number,
+    snapshotExpiryIntervalMs: values.snapshotExpiryIntervalMs as number,
     bodyLimitBytes: values.bodyLimitBytes as number,
     requestTimeoutMs: values.requestTimeoutMs as number,
     logLevel: values.logLevel as string,

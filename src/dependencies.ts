@@ -9,6 +9,7 @@ import { CloneRegistry } from './clones/clone-registry.js';
 import { CloneService } from './clones/clone-service.js';
 import { NamespacePoints } from './clones/namespace-points.js';
 import { TableSwap } from './clones/table-swap.js';
+import { SnapshotExpiry } from './gc/snapshot-expiry.js';
 import { TableService } from './catalog/table-service.js';
 import type { AppDependencies } from './app.js';
 import type { Config } from './config.js';
@@ -65,6 +66,7 @@ export async function createDependencies(
     cloneRegistry: new CloneRegistry(db, now),
     tableSwap: new TableSwap(db),
     namespacePoints: new NamespacePoints(db, store, documents, now),
+    snapshotExpiry: new SnapshotExpiry(db, documents, committer, now),
     warehouses: new WarehouseResolver(db, config.warehouseName),
     validateBody: createBodyValidator(),
     health: {

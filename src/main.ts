@@ -30,6 +30,16 @@ export async function serve(config: Config): Promise<void> {
     },
     app.log,
   );
+  // Every replica runs it; commits serialise on the tables, so a second replica finds nothing left.
+  const snapshotExpiry = new PeriodicJob(
+    'snapshot-expiry',
+    config.snapshotExpiryIntervalMs,
+    async () => {
+      const totals = await deps.snapshotExpiry.expireAll();
+      return totals.tables > 0 || totals.conflicts > 0 ? totals : undefined;
+    },
+    app.log,
+  );
 
   let closing: Promise<void> | undefined;
   const shutdown = (signal: string) => {
@@ -43,6 +53,7 @@ export async function serve(config: Config): Promise<void> {
       }, 25_000);
       deadline.unref();
       await cloneExpiry.stop();
+      await snapshotExpiry.stop();
       await app.close();
       await database.close();
       app.log.info('stopped');
@@ -54,6 +65,7 @@ export async function serve(config: Config): Promise<void> {
 
   await app.listen({ host: config.host, port: config.port });
   if (config.cloneExpiryIntervalMs > 0) cloneExpiry.start();
+  if (config.snapshotExpiryIntervalMs > 0) snapshotExpiry.start();
   app.log.info(
     { database: database.kind, warehouse: config.warehouseName, location: config.warehouseLocation },
     'Iceberg REST catalog ready',

@@ -397,6 +397,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ext/v1/{prefix}/namespaces/{namespace}/tables/{table}/expire-snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
+                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description Table name within the namespace. */
+                table: components["parameters"]["table"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply the table's snapshot retention now (or show what it would remove)
+         * @description Removes the refs and snapshots the table's retention settings let go
+         *     (`history.expire.max-snapshot-age-ms`, `history.expire.min-snapshots-to-keep`,
+         *     `history.expire.max-ref-age-ms` and each ref's own fields); branch heads and tagged
+         *     snapshots never expire. Only metadata changes: files are left to the collector, since
+         *     a clone may still read them. The same runs on a schedule for every table.
+         */
+        post: operations["expireSnapshots"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ext/v1/{prefix}/dropped-tables": {
         parameters: {
             query?: never;
@@ -1450,6 +1484,10 @@ export interface components {
                 "purge-requested"?: boolean;
             }[];
         };
+        ExpireSnapshotsRequest: {
+            /** @default false */
+            "dry-run": boolean;
+        };
     };
     responses: {
         /** @description The request was malformed: invalid JSON, a body that breaks its schema, an unknown update action or requirement type, or an undecodable path parameter (`BadRequestException`, `IllegalArgumentException`, `ValidationException`). */
@@ -2449,6 +2487,47 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+        };
+    };
+    expireSnapshots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
+                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description Table name within the namespace. */
+                table: components["parameters"]["table"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ExpireSnapshotsRequest"];
+            };
+        };
+        responses: {
+            /** @description What was (or, in a dry run, would be) removed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        "dry-run": boolean;
+                        committed: boolean;
+                        "expired-snapshot-ids": string[];
+                        "expired-refs": string[];
+                    };
+                };
+            };
+            404: components["responses"]["NoSuchTable"];
+            409: components["responses"]["CommitFailed"];
         };
     };
     listDroppedTables: {

@@ -1,10 +1,11 @@
-// Dropped tables stay restorable: list them, restore under the old name or a new one.
+// Retention on Postgres: dropped tables stay restorable (list, restore under the old name or a
+// new one), and the catalog's own snapshot expiry.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { RestClient, appendSnapshot, bigSnapshotId, simpleSchema } from '../support/rest-client.js';
 import { createDatabase, noPostgres, startTestCatalog, type TestCatalog } from '../support/test-catalog.js';
 
-describe('dropped tables on Postgres', { skip: noPostgres }, () => {
+describe('retention on Postgres', { skip: noPostgres }, () => {
   let catalog: TestCatalog;
   let database: { url: string; drop: () => Promise<void> };
   let client: RestClient;
@@ -76,5 +77,57 @@ describe('dropped tables on Postgres', { skip: noPostgres }, () => {
     assert.equal(unknown.status, 404);
     const live = await client.request('POST', `/ext/v1/default/dropped-tables/${entry['table-id']}/restore`, {});
     assert.equal(live.status, 404, 'a live table is not a dropped one');
+  });
+
+  test('snapshot expiry follows the table\'s retention, keeps tagged snapshots, and leaves clones alone', async () => {
+    const created = await client.createTable(['ops'], {
+      name: 'events',
+      schema: simpleSchema,
+      properties: { 'history.expire.max-snapshot-age-ms': String(24 * 3600 * 1000) },
+    });
+    const location = created.body.metadata.location;
+    const day = 24 * 3600 * 1000;
+    const ids: bigint[] = [];
+    for (const [i, daysAgo] of [10, 8, 6, 0].entries()) {
+      const id = bigSnapshotId();
+      const snapshot = { ...appendSnapshot(id, ids[i - 1] ?? null, i + 1, location), 'timestamp-ms': Date.now() - daysAgo * day };
+      const response = await client.commit(['ops'], 'events', [], [
+        { action: 'add-snapshot', snapshot },
+        { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id },
+      ]);
+      assert.equal(response.status, 200);
+      ids.push(id);
+    }
+    await client.commit(['ops'], 'events', [], [{ action: 'set-snapshot-ref', 'ref-name': 'kept', type: 'tag', 'snapshot-id': ids[1] }]);
+    const clone = await client.request('POST', '/ext/v1/default/namespaces/ops/tables/events/clone', {
+      destination: { namespace: ['ops'], name: 'events_at_start' },
+      point: { 'snapshot-id': ids[0] },
+    });
+    assert.equal(clone.status, 200);
+
+    const path = `/ext/v1/default/namespaces/ops/tables/events/expire-snapshots`;
+    const dry = await client.request('POST', path, { 'dry-run': true });
+    assert.equal(dry.status, 200);
+    assert.deepEqual([...dry.body['expired-snapshot-ids']].sort(), [ids[0], ids[2]].map(String).sort());
+    assert.equal(dry.body.committed, false);
+    assert.equal((await client.loadTable(['ops'], 'events')).body.metadata.snapshots.length, 4, 'a dry run changes nothing');
+
+    const real = await client.request('POST', path, {});
+    assert.equal(real.body.committed, true);
+    const after = (await client.loadTable(['ops'], 'events')).body.metadata;
+    assert.deepEqual(after.snapshots.map((s: { 'snapshot-id': bigint }) => String(s['snapshot-id'])).sort(), [ids[1], ids[3]].map(String).sort());
+    const rows = await catalog.database.db
+      .selectFrom('snapshot')
+      .innerJoin('iceberg_table', 'iceberg_table.table_id', 'snapshot.table_id')
+      .select(['iceberg_table.name', 'snapshot.snapshot_id'])
+      .where('iceberg_table.name', 'in', ['events', 'events_at_start'])
+      .execute();
+    const byTable = (name: string) => rows.filter((r) => r.name === name).map((r) => String(r.snapshot_id)).sort();
+    assert.deepEqual(byTable('events'), [ids[1], ids[3]].map(String).sort(), 'expired snapshot rows are gone');
+    assert.deepEqual(byTable('events_at_start'), [String(ids[0])], 'the clone still roots the snapshot the source let go');
+    assert.equal(String((await client.loadTable(['ops'], 'events_at_start')).body.metadata['current-snapshot-id']), String(ids[0]));
+
+    const again = await client.request('POST', path, {});
+    assert.deepEqual(again.body['expired-snapshot-ids'], [], 'nothing left to expire');
   });
 });

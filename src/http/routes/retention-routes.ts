@@ -1,10 +1,27 @@
-// Dropped tables (openapi tag `gc`): list them, restore one.
+// Retention routes (openapi tag `gc`): dropped tables (list, restore) and snapshot expiry.
 import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../../app.js';
+import { decodeNamespace } from '../identifiers.js';
 import type { Schemas } from '../request-types.js';
 
-export function registerDroppedTableRoutes(app: FastifyInstance, deps: AppDependencies): void {
-  const { droppedTables, warehouses, validateBody } = deps;
+export function registerRetentionRoutes(app: FastifyInstance, deps: AppDependencies): void {
+  const { droppedTables, snapshotExpiry, warehouses, validateBody } = deps;
+
+  app.post<{ Params: { prefix: string; namespace: string; table: string } }>(
+    '/ext/v1/:prefix/namespaces/:namespace/tables/:table/expire-snapshots',
+    async (request) => {
+      const warehouse = await warehouses.byPrefix(request.params.prefix);
+      const body = validateBody<Schemas['ExpireSnapshotsRequest']>('ExpireSnapshotsRequest', request.body ?? {});
+      const table = { namespace: decodeNamespace(request.params.namespace), name: request.params.table };
+      const outcome = await snapshotExpiry.expireTable(warehouse, table, { dryRun: body['dry-run'] ?? false });
+      return {
+        'dry-run': body['dry-run'] ?? false,
+        committed: outcome.committed,
+        'expired-snapshot-ids': outcome.expiredSnapshotIds.map(String),
+        'expired-refs': outcome.expiredRefs,
+      };
+    },
+  );
 
   app.get<{ Params: { prefix: string } }>('/ext/v1/:prefix/dropped-tables', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
