@@ -6,6 +6,9 @@ import { RestClient, simpleSchema, type RestResponse } from '../support/rest-cli
 import { createDatabase, noPostgres, startTestCatalog, type TestCatalog } from '../support/test-catalog.js';
 import { upstreamSpecAvailable, validateResponse } from '../support/upstream-spec-validator.js';
 
+// Without the upstream document the shapes are not checked; say so in the totals.
+if (!upstreamSpecAvailable) test('responses match the upstream Iceberg REST spec', { skip: 'upstream spec not found' }, () => undefined);
+
 describe('REST API on Postgres', { skip: noPostgres }, () => {
   let catalog: TestCatalog;
   let dropDatabase: () => Promise<void>;

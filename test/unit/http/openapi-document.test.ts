@@ -261,6 +261,9 @@ describe('mapSchemaTree', () => {
   });
 });
 
+// A skipped suite counts no test; this placeholder makes the skip visible in the totals.
+if (!upstreamSpecAvailable) it('agreement with the upstream Iceberg REST spec', { skip: `no ${upstreamSpecPath}` }, () => undefined);
+
 describe('agreement with the upstream Iceberg REST spec', { skip: upstreamSpecAvailable ? false : `no ${upstreamSpecPath}` }, () => {
   type Schemas = Record<string, { properties?: Record<string, { const?: string }>; anyOf?: { $ref: string }[]; oneOf?: { $ref: string }[] }>;
   const tagsOf = (schemas: Schemas, union: string, tag: string): string[] => {

@@ -66,6 +66,9 @@ function loadTableResult(): Record<string, unknown> {
   };
 }
 
+// A skipped suite counts no test; this placeholder makes the skip visible in the totals.
+if (skip) it('upstream spec validator', { skip }, () => undefined);
+
 describe('upstream spec validator', { skip }, () => {
   it('compiles every upstream component and response schema', () => {
     assert.deepEqual(upstreamSchemaProblems(), []);
