@@ -19,10 +19,6 @@ export function isTransactionConflict(error: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
-export function isForeignKeyViolation(error: unknown): boolean {
-  return codeOf(error) === '23503';
-}
-
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', 'EAI_AGAIN']);
 
 /** True when Postgres is down, restarting, unreachable, or out of connections. */

@@ -1,6 +1,6 @@
 // Tables, their snapshot and ref rows, and the compare-and-swap that commits them.
 import { CompiledQuery, sql } from 'kysely';
-import { int64Key, toInt64 } from '../json/int64-json.js';
+import { int64Key } from '../json/int64-json.js';
 import { sameRef } from '../iceberg/metadata-builder.js';
 import type { Snapshot, SnapshotReference, TableMetadata } from '../iceberg/table-metadata.js';
 import type { DbOrTx, Tx } from './database.js';
@@ -274,11 +274,6 @@ function refRow(tableId: string, name: string, ref: SnapshotReference) {
     max_snapshot_age_ms: int8(ref['max-snapshot-age-ms']),
     min_snapshots_to_keep: ref['min-snapshots-to-keep'] ?? null,
   };
-}
-
-export async function snapshotIdsOf(db: DbOrTx, tableId: string): Promise<string[]> {
-  const rows = await db.selectFrom('snapshot').select('snapshot_id').where('table_id', '=', tableId).execute();
-  return rows.map((r) => toInt64(r.snapshot_id).toString());
 }
 
 export async function renameTable(tx: Tx, tableId: string, namespaceId: string, name: string): Promise<void> {

@@ -161,6 +161,3 @@ export function currentSchema(metadata: TableMetadata): Schema | undefined {
   return metadata.schemas.find((s) => s['schema-id'] === metadata['current-schema-id']);
 }
 
-export function defaultSpec(metadata: TableMetadata): PartitionSpec | undefined {
-  return metadata['partition-specs'].find((s) => s['spec-id'] === metadata['default-spec-id']);
-}

@@ -52,14 +52,3 @@ export function compareInt64(a: Int64, b: Int64): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** A deep copy with every bigint turned into a (possibly rounded) number: for schema validators only. */
-export function withNumbersOnly(value: unknown): unknown {
-  if (typeof value === 'bigint') return Number(value);
-  if (Array.isArray(value)) return value.map(withNumbersOnly);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = withNumbersOnly(v);
-    return out;
-  }
-  return value;
-}

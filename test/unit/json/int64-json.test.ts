@@ -9,7 +9,6 @@ import {
   parseJson,
   stringifyJson,
   toInt64,
-  withNumbersOnly,
 } from '../../../src/json/int64-json.js';
 
 const MAX = '9223372036854775807';
@@ -119,10 +118,3 @@ describe('int64Key / compareInt64', () => {
   });
 });
 
-describe('withNumbersOnly', () => {
-  it('turns bigints into numbers deep inside, leaving the input unchanged', () => {
-    const input = { a: [1n, { b: 2n }], c: 'x', d: null };
-    assert.deepEqual(withNumbersOnly(input), { a: [1, { b: 2 }], c: 'x', d: null });
-    assert.equal(input.a[0], 1n);
-  });
-});
