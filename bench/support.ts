@@ -1,35 +1,24 @@
 // Shared by the benchmarks: the catalog as its own process, CPU and memory sampling from
 // /proc, and an append commit as engines do it (load, commit, retry on 409).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { stringifyJson } from '../src/json/int64-json.js';
+import { startCatalogProcess } from '../test/support/catalog-process.js';
 import { RestClient, appendSnapshot, bigSnapshotId } from '../test/support/rest-client.js';
 
-export async function startCatalog(dataDir: string, databaseUrl: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; baseUrl: string }> {
-  const port = 20000 + Math.floor(Math.random() * 10000);
-  const baseUrl = `http://127.0.0.1:${port}`;
-  // The compiled build, as production runs it (bench/run.sh builds it first).
+/** The compiled build, as production runs it (bench/run.sh builds it first). */
+export async function startCatalog(dataDir: string, databaseUrl: string, env: Record<string, string> = {}) {
   // CATALOG_NODE_OPTIONS: V8 flags for the catalog process only (e.g. a heap cap).
   const nodeFlags = (process.env.CATALOG_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeFlags, 'dist/src/cli.js', 'serve'], {
+  return startCatalogProcess({
+    entry: [...nodeFlags, 'dist/src/cli.js'],
     env: {
-      ...process.env,
-      CATALOG_HOST: '127.0.0.1',
-      CATALOG_PORT: String(port),
       CATALOG_DATA_DIR: dataDir,
       CATALOG_DATABASE_URL: databaseUrl,
       CATALOG_DATABASE_POOL_SIZE: '16',
       CATALOG_LOG_LEVEL: 'warn',
       ...env,
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
   });
-  for (let i = 0; i < 120; i++) {
-    if (await fetch(`${baseUrl}/health/ready`).then((r) => r.ok).catch(() => false)) return { child, baseUrl };
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  child.kill();
-  throw new Error('catalog did not start');
 }
 
 /** CPU seconds (user + system) used so far by the processes whose command line matches. */

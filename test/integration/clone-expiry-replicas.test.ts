@@ -1,54 +1,27 @@
 // A clone with a TTL disappears on time, and with two catalog processes running against the
 // same database it is dropped exactly once (one process's log reports it, the other's not).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { startCatalogProcess, type CatalogProcess } from '../support/catalog-process.js';
 import { RestClient, simpleSchema } from '../support/rest-client.js';
 import { createDatabase, noPostgres } from '../support/test-catalog.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+type Replica = CatalogProcess;
 
-interface Replica {
-  child: ChildProcess;
-  baseUrl: string;
-  log: string[];
-}
-
-async function startReplica(databaseUrl: string, dataDir: string): Promise<Replica> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+function startReplica(databaseUrl: string, dataDir: string): Promise<Replica> {
+  return startCatalogProcess({
+    entry: ['--import', 'tsx', 'src/cli.ts'],
     env: {
-      ...process.env,
-      CATALOG_HOST: '127.0.0.1',
-      CATALOG_PORT: String(port),
       CATALOG_DATA_DIR: dataDir,
       CATALOG_DATABASE_URL: databaseUrl,
       CATALOG_LOG_LEVEL: 'info',
       CATALOG_CLONE_EXPIRY_INTERVAL_MS: '250',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    captureLog: true,
   });
-  const log: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => log.push(...chunk.toString().split('\n').filter(Boolean)));
-  child.stderr!.on('data', () => undefined);
-  const baseUrl = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 120; i++) {
-    if (await fetch(`${baseUrl}/health/ready`).then((r) => r.ok).catch(() => false)) return { child, baseUrl, log };
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  child.kill();
-  throw new Error(`replica did not start: ${log.join('\n')}`);
 }
 
 const expiryReports = (replica: Replica) =>
