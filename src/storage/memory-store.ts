@@ -17,9 +17,11 @@ export class MemoryObjectStore implements ObjectStore {
     for (const uri of uris) this.objects.delete(uri);
   }
 
+  /** Like the real stores, a prefix names a directory: `…/t` lists `…/t/x`, not `…/t2/x`. */
   async *list(prefix: string): AsyncIterable<StoredObject> {
+    const directory = prefix.endsWith('/') ? prefix : `${prefix}/`;
     for (const [uri, { body, lastModified }] of this.objects) {
-      if (uri.startsWith(prefix)) yield { uri, size: body.byteLength, lastModified };
+      if (uri.startsWith(directory)) yield { uri, size: body.byteLength, lastModified };
     }
   }
 }
