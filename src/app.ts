@@ -9,13 +9,18 @@ import type { CloneRegistry } from './clones/clone-registry.js';
 import type { CloneService } from './clones/clone-service.js';
 import type { NamespacePoints } from './clones/namespace-points.js';
 import type { TableSwap } from './clones/table-swap.js';
+import type { GarbageCollector } from './gc/collector.js';
+import type { GcRunLog, GcSettings } from './gc/run-log.js';
 import type { SnapshotExpiry } from './gc/snapshot-expiry.js';
+import type { StorageReport } from './gc/storage-report.js';
+import type { CatalogMetrics } from './observability/metrics.js';
 import type { TableService } from './catalog/table-service.js';
 import type { Config } from './config.js';
 import type { BodyValidator } from './http/body-validation.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { loadOpenApiDocument } from './http/openapi-document.js';
+import { registerGcRoutes } from './http/routes/gc-routes.js';
 import { registerCloneRoutes } from './http/routes/clone-routes.js';
 import { registerConfigRoutes } from './http/routes/config-routes.js';
 import { registerRetentionRoutes } from './http/routes/retention-routes.js';
@@ -34,6 +39,11 @@ export interface AppDependencies {
   tableSwap: TableSwap;
   namespacePoints: NamespacePoints;
   snapshotExpiry: SnapshotExpiry;
+  collector: GarbageCollector;
+  gcRuns: GcRunLog;
+  gcSettings: GcSettings;
+  storageReport: StorageReport;
+  metrics: CatalogMetrics;
   warehouses: WarehouseResolver;
   validateBody: BodyValidator;
   health: HealthChecks;
@@ -60,5 +70,6 @@ export async function buildApp(deps: AppDependencies, options: { logger?: boolea
   registerTableRoutes(app, deps);
   registerCloneRoutes(app, deps);
   registerRetentionRoutes(app, deps);
+  registerGcRoutes(app, deps);
   return app;
 }

@@ -4,8 +4,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileUri } from './storage/filesystem-store.js';
+import { isCronExpression } from './scheduler/cron-job.js';
 
-type Kind = 'string' | 'int' | 'bool' | 'url' | 'enum';
+type Kind = 'string' | 'int' | 'bool' | 'url' | 'enum' | 'cron';
 
 interface Setting {
   env: string;
@@ -90,11 +91,54 @@ export const SETTINGS = {
     default: '15000',
     doc: 'How often each replica drops clones whose TTL has passed (0 turns it off on this replica).',
   },
-  snapshotExpiryIntervalMs: {
-    env: 'CATALOG_SNAPSHOT_EXPIRY_INTERVAL_MS',
+  gcSchedule: {
+    env: 'CATALOG_GC_SCHEDULE',
+    kind: 'cron',
+    default: '*/15 * * * *',
+    doc: 'When the collector runs (cron, UTC): snapshot expiry, purge of dropped tables, indexing, sweep. Every replica schedules it; one runs it. `off` turns it off on this replica.',
+  },
+  gcGraceMs: {
+    env: 'CATALOG_GC_GRACE_MS',
     kind: 'int',
-    default: '3600000',
-    doc: "How often each replica applies every table's snapshot retention (0 turns it off on this replica).",
+    default: '21600000',
+    doc: 'Files released (or, for the orphan sweep, written) less than this long ago are kept (6 hours).',
+  },
+  gcDropRetentionMs: {
+    env: 'CATALOG_GC_DROP_RETENTION_MS',
+    kind: 'int',
+    default: '604800000',
+    doc: 'How long a dropped table stays restorable before it is purged (7 days); a warehouse can set its own (`gc-settings`).',
+  },
+  gcOrphanSchedule: {
+    env: 'CATALOG_GC_ORPHAN_SCHEDULE',
+    kind: 'cron',
+    default: '30 3 * * 0',
+    doc: 'When a run also lists the warehouse roots for orphan files (cron, UTC; weekly by default; `off` to never).',
+  },
+  gcOrphanMode: {
+    env: 'CATALOG_GC_ORPHAN_MODE',
+    kind: 'enum',
+    default: 'dry-run',
+    values: ['dry-run', 'delete'],
+    doc: 'What scheduled orphan sweeps do: list the orphans in the run record (dry-run) or delete them.',
+  },
+  gcIndexConcurrency: {
+    env: 'CATALOG_GC_INDEX_CONCURRENCY',
+    kind: 'int',
+    default: '4',
+    doc: 'Manifest lists and manifests the indexer reads at once.',
+  },
+  gcDeleteConcurrency: {
+    env: 'CATALOG_GC_DELETE_CONCURRENCY',
+    kind: 'int',
+    default: '4',
+    doc: 'Delete batches in flight at once (1,000 keys per S3 DeleteObjects request).',
+  },
+  metricsPort: {
+    env: 'CATALOG_METRICS_PORT',
+    kind: 'int',
+    default: '9464',
+    doc: 'Port of the Prometheus endpoint GET /metrics, on CATALOG_HOST (0 turns it off).',
   },
   bodyLimitBytes: { env: 'CATALOG_BODY_LIMIT_BYTES', kind: 'int', default: '10485760', doc: 'Largest accepted request body.' },
   requestTimeoutMs: { env: 'CATALOG_REQUEST_TIMEOUT_MS', kind: 'int', default: '60000', doc: 'Requests running longer are cut off.' },
@@ -127,7 +171,16 @@ export interface Config {
   commitMaxAttempts: number;
   metadataCacheBytes: number;
   cloneExpiryIntervalMs: number;
-  snapshotExpiryIntervalMs: number;
+  gc: {
+    schedule: string | null;
+    graceMs: number;
+    dropRetentionMs: number;
+    orphanSchedule: string | null;
+    orphanMode: 'dry-run' | 'delete';
+    indexConcurrency: number;
+    deleteConcurrency: number;
+  };
+  metricsPort: number;
   bodyLimitBytes: number;
   requestTimeoutMs: number;
   logLevel: string;
@@ -151,6 +204,9 @@ function parseValue(name: string, setting: Setting, raw: string): string | numbe
       } catch {
         throw new ConfigError(`${setting.env}: expected a URL, got "${name === 'databaseUrl' ? '(hidden)' : raw}"`);
       }
+      return raw;
+    case 'cron':
+      if (raw !== 'off' && !isCronExpression(raw)) throw new ConfigError(`${setting.env}: expected a cron expression or off, got "${raw}"`);
       return raw;
     case 'enum':
       if (!setting.values!.includes(raw)) throw new ConfigError(`${setting.env}: expected one of ${setting.values!.join(', ')}, got "${raw}"`);
@@ -185,6 +241,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (!/^(s3|file):\/\//.test(warehouseLocation)) {
     throw new ConfigError(`CATALOG_WAREHOUSE_LOCATION: expected an s3:// or file:// URI, got "${warehouseLocation}"`);
   }
+  // The orphan sweep deletes unregistered files under the warehouse root: the embedded
+  // database must never be one of them.
+  const embeddedDb = fileUri(resolve(dataDir, 'catalog-db'));
+  if (!values.databaseUrl && (embeddedDb === warehouseLocation || embeddedDb.startsWith(warehouseLocation + '/'))) {
+    throw new ConfigError(`CATALOG_WAREHOUSE_LOCATION (${warehouseLocation}) must not contain the embedded database (${embeddedDb})`);
+  }
   return Object.freeze({
     host: values.host as string,
     port: values.port as number,
@@ -205,7 +267,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     commitMaxAttempts: values.commitMaxAttempts as number,
     metadataCacheBytes: values.metadataCacheBytes as number,
     cloneExpiryIntervalMs: values.cloneExpiryIntervalMs as number,
-    snapshotExpiryIntervalMs: values.snapshotExpiryIntervalMs as number,
+    gc: Object.freeze({
+      schedule: values.gcSchedule === 'off' ? null : (values.gcSchedule as string),
+      graceMs: values.gcGraceMs as number,
+      dropRetentionMs: values.gcDropRetentionMs as number,
+      orphanSchedule: values.gcOrphanSchedule === 'off' ? null : (values.gcOrphanSchedule as string),
+      orphanMode: values.gcOrphanMode as 'dry-run' | 'delete',
+      indexConcurrency: Math.max(1, values.gcIndexConcurrency as number),
+      deleteConcurrency: Math.max(1, values.gcDeleteConcurrency as number),
+    }),
+    metricsPort: values.metricsPort as number,
     bodyLimitBytes: values.bodyLimitBytes as number,
     requestTimeoutMs: values.requestTimeoutMs as number,
     logLevel: values.logLevel as string,

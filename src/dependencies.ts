@@ -9,7 +9,15 @@ import { CloneRegistry } from './clones/clone-registry.js';
 import { CloneService } from './clones/clone-service.js';
 import { NamespacePoints } from './clones/namespace-points.js';
 import { TableSwap } from './clones/table-swap.js';
+import { GarbageCollector } from './gc/collector.js';
+import { InProcessLeaderLock, PostgresLeaderLock } from './gc/leader-lock.js';
+import { ObjectIndexer } from './gc/object-indexer.js';
+import { GcRunLog, GcSettings } from './gc/run-log.js';
 import { SnapshotExpiry } from './gc/snapshot-expiry.js';
+import { StorageReport } from './gc/storage-report.js';
+import { DEFAULT_SWEEPER_OPTIONS, Sweeper } from './gc/sweeper.js';
+import { countPending } from './db/object-index-repository.js';
+import { CatalogMetrics } from './observability/metrics.js';
 import { TableService } from './catalog/table-service.js';
 import type { AppDependencies } from './app.js';
 import type { Config } from './config.js';
@@ -40,6 +48,8 @@ export function openCatalogDatabase(config: Config): Promise<DatabaseHandle> {
   });
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 export interface Runtime {
   shuttingDown: boolean;
 }
@@ -57,6 +67,25 @@ export async function createDependencies(
   const documents = new TableDocuments(db, new MetadataCache(config.metadataCacheBytes));
   const committer = new TableCommitter(db, store, locations, documents, { maxAttempts: config.commitMaxAttempts, now, observer });
   const migrations = await readMigrations();
+  const snapshotExpiry = new SnapshotExpiry(db, documents, committer, now);
+  const metrics = new CatalogMetrics({ indexLag: () => countPending(db) });
+  const collector = new GarbageCollector(
+    db,
+    store,
+    database.kind === 'postgres' ? new PostgresLeaderLock(db) : new InProcessLeaderLock(),
+    new ObjectIndexer(db, store, config.gc.indexConcurrency),
+    new Sweeper(store, { ...DEFAULT_SWEEPER_OPTIONS, concurrency: config.gc.deleteConcurrency }),
+    snapshotExpiry,
+    {
+      graceMs: config.gc.graceMs,
+      dropRetentionMs: config.gc.dropRetentionMs,
+      tombstoneRetentionMs: 7 * DAY_MS,
+      runRetentionMs: 30 * DAY_MS,
+      sweepBatch: 1000 * config.gc.deleteConcurrency,
+      dryRunListLimit: 100_000,
+    },
+    metrics,
+  );
   return {
     config,
     namespaces: new NamespaceService(db),
@@ -66,7 +95,12 @@ export async function createDependencies(
     cloneRegistry: new CloneRegistry(db, now),
     tableSwap: new TableSwap(db),
     namespacePoints: new NamespacePoints(db, store, documents, now),
-    snapshotExpiry: new SnapshotExpiry(db, documents, committer, now),
+    snapshotExpiry,
+    collector,
+    gcRuns: new GcRunLog(db),
+    gcSettings: new GcSettings(db, config.gc.dropRetentionMs),
+    storageReport: new StorageReport(db),
+    metrics,
     warehouses: new WarehouseResolver(db, config.warehouseName),
     validateBody: createBodyValidator(),
     health: {

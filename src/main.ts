@@ -4,6 +4,7 @@ import { ConfigError, type Config } from './config.js';
 import { createDependencies, createObjectStore, openCatalogDatabase, type Runtime } from './dependencies.js';
 import { migrate } from './db/migrator.js';
 import { ensureWarehouse } from './db/warehouse-repository.js';
+import { CronJob } from './scheduler/cron-job.js';
 import { PeriodicJob } from './scheduler/periodic-job.js';
 
 export async function serve(config: Config): Promise<void> {
@@ -30,16 +31,18 @@ export async function serve(config: Config): Promise<void> {
     },
     app.log,
   );
-  // Every replica runs it; commits serialise on the tables, so a second replica finds nothing left.
-  const snapshotExpiry = new PeriodicJob(
-    'snapshot-expiry',
-    config.snapshotExpiryIntervalMs,
-    async () => {
-      const totals = await deps.snapshotExpiry.expireAll();
-      return totals.tables > 0 || totals.conflicts > 0 ? totals : undefined;
-    },
-    app.log,
-  );
+  // Every replica schedules the collector; the leader lock lets one run it at a time.
+  const collect = (orphans: 'off' | 'dry-run' | 'delete') => async () => {
+    const started = await deps.collector.start({ trigger: 'schedule', dryRun: false, orphans });
+    if (!started) return undefined;
+    const run = await started.finished;
+    return { run: run.id, status: run.status, counts: run.counts, errors: run.errors.slice(0, 5) };
+  };
+  const jobs = [
+    ...(config.gc.schedule ? [new CronJob('gc', config.gc.schedule, collect('off'), app.log)] : []),
+    ...(config.gc.orphanSchedule ? [new CronJob('gc-orphans', config.gc.orphanSchedule, collect(config.gc.orphanMode), app.log)] : []),
+  ];
+  const metricsServer = config.metricsPort > 0 ? await deps.metrics.listen(config.host, config.metricsPort) : undefined;
 
   let closing: Promise<void> | undefined;
   const shutdown = (signal: string) => {
@@ -53,7 +56,10 @@ export async function serve(config: Config): Promise<void> {
       }, 25_000);
       deadline.unref();
       await cloneExpiry.stop();
-      await snapshotExpiry.stop();
+      for (const job of jobs) await job.stop();
+      // A run under way finishes its current step's transaction; what it leaves, the next run resumes.
+      await deps.collector.stop();
+      metricsServer?.close();
       await app.close();
       await database.close();
       app.log.info('stopped');
@@ -65,7 +71,7 @@ export async function serve(config: Config): Promise<void> {
 
   await app.listen({ host: config.host, port: config.port });
   if (config.cloneExpiryIntervalMs > 0) cloneExpiry.start();
-  if (config.snapshotExpiryIntervalMs > 0) snapshotExpiry.start();
+  for (const job of jobs) job.start();
   app.log.info(
     { database: database.kind, warehouse: config.warehouseName, location: config.warehouseLocation },
     'Iceberg REST catalog ready',

@@ -168,6 +168,12 @@ export async function compareAndSwapTable(
       INSERT INTO metadata_file (table_id, version, metadata_location)
       SELECT table_id, ${String(record.version)}::bigint, ${record.metadataLocation} FROM swapped)`,
   ];
+  // Metadata files that fell out of the metadata log (write.metadata.previous-versions-max)
+  // stop being roots here, so the collector can delete them.
+  const retainedMetadata = [record.metadataLocation, ...(metadata['metadata-log'] ?? []).map((e) => e['metadata-file'])];
+  steps.push(sql`metadata_files_trimmed AS (
+      DELETE FROM metadata_file WHERE table_id IN (SELECT table_id FROM swapped)
+      AND metadata_location <> ALL(${retainedMetadata}::text[]))`);
   if (diff.addedSnapshots.length > 0) {
     const rows = diff.addedSnapshots.map((s) => {
       const r = snapshotRow(record.id, s);
@@ -302,6 +308,7 @@ export interface DroppedTable {
   name: string;
   tableUuid: string;
   location: string;
+  metadataLocation: string;
   droppedAt: Date;
   dropReason: string | null;
   purgeRequested: boolean;
@@ -313,6 +320,7 @@ type DroppedRow = {
   name: string;
   table_uuid: string;
   location: string;
+  metadata_location: string;
   dropped_at: Date | string;
   drop_reason: string | null;
   purge_requested: boolean;
@@ -324,12 +332,13 @@ const toDropped = (r: DroppedRow): DroppedTable => ({
   name: r.name,
   tableUuid: r.table_uuid,
   location: r.location,
+  metadataLocation: r.metadata_location,
   droppedAt: new Date(r.dropped_at),
   dropReason: r.drop_reason,
   purgeRequested: r.purge_requested,
 });
 
-const droppedColumns = ['table_id', 'dropped_namespace', 'name', 'table_uuid', 'location', 'dropped_at', 'drop_reason', 'purge_requested'] as const;
+const droppedColumns = ['table_id', 'dropped_namespace', 'name', 'table_uuid', 'location', 'metadata_location', 'dropped_at', 'drop_reason', 'purge_requested'] as const;
 
 /** Dropped, still restorable tables of a warehouse, most recently dropped first. */
 export async function listDroppedTables(db: DbOrTx, warehouseId: string): Promise<DroppedTable[]> {

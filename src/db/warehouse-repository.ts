@@ -62,3 +62,18 @@ export async function findOverlappingWarehouse(db: DbOrTx, location: string): Pr
     .executeTakeFirst();
   return row && toWarehouse(row);
 }
+
+export async function listWarehouses(db: DbOrTx): Promise<Warehouse[]> {
+  const rows = await db.selectFrom('warehouse').selectAll().orderBy('name').execute();
+  return rows.map(toWarehouse);
+}
+
+/** Sets (or, with null, removes) warehouse properties such as gc.drop-retention-ms. */
+export async function updateWarehouseProperties(db: DbOrTx, id: string, updates: Record<string, string | null>): Promise<Warehouse | undefined> {
+  const set = Object.fromEntries(Object.entries(updates).filter(([, v]) => v !== null));
+  const remove = Object.entries(updates).filter(([, v]) => v === null).map(([k]) => k);
+  await sql`UPDATE warehouse SET properties = (properties - ${remove}::text[]) || ${JSON.stringify(set)}::jsonb
+    WHERE warehouse_id = ${id}`.execute(db);
+  const row = await db.selectFrom('warehouse').selectAll().where('warehouse_id', '=', id).executeTakeFirst();
+  return row && toWarehouse(row);
+}

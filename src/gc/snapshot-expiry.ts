@@ -11,7 +11,14 @@ import type { TableMetadata } from '../iceberg/table-metadata.js';
 import { tableName, type TableIdentifier } from '../catalog/identifiers.js';
 import type { TableCommitter } from '../catalog/table-commit.js';
 import type { TableDocuments } from '../catalog/table-documents.js';
+import { appendMetadataLog } from '../iceberg/metadata-builder.js';
 import { decideRetention, type RetentionDecision } from './snapshot-retention.js';
+
+export interface PlannedExpiry extends RetentionDecision {
+  tableId: string;
+  identifier: TableIdentifier;
+  releasedMetadataFiles: string[];
+}
 
 export interface ExpiryOutcome extends RetentionDecision {
   identifier: TableIdentifier;
@@ -46,15 +53,44 @@ export class SnapshotExpiry {
     return { identifier: table, ...decision, committed: true };
   }
 
-  /** One pass over every live table of every warehouse; a table that changed meanwhile waits for the next pass. */
-  async expireAll(): Promise<{ tables: number; expiredSnapshots: number; expiredRefs: number; conflicts: number }> {
-    const rows = await sql<{ warehouse: string; levels: string[]; name: string }>`
-      SELECT w.name AS warehouse, n.levels, t.name FROM iceberg_table t
+  /**
+   * What expiry would do to every live table now, without committing: the collector's dry
+   * run. `releasedMetadataFiles` are the log entries the expiry commit would push out.
+   */
+  async planAll(): Promise<PlannedExpiry[]> {
+    const plans: PlannedExpiry[] = [];
+    for (const row of await this.liveTables()) {
+      const current = await this.documents.find(row.warehouse_id, row.levels, row.name);
+      if (!current) continue;
+      const metadata = current.metadata();
+      const decision = decideRetention(metadata, this.now());
+      if (decision.expiredSnapshotIds.length === 0 && decision.expiredRefs.length === 0) continue;
+      const after = { ...metadata, properties: metadata.properties, 'metadata-log': [...metadata['metadata-log']] };
+      appendMetadataLog(after, current.head.metadataLocation, metadata['last-updated-ms']);
+      const kept = new Set(after['metadata-log'].map((e) => e['metadata-file']));
+      plans.push({
+        tableId: current.head.id,
+        identifier: { namespace: row.levels, name: row.name },
+        ...decision,
+        releasedMetadataFiles: metadata['metadata-log'].map((e) => e['metadata-file']).filter((f) => !kept.has(f)),
+      });
+    }
+    return plans;
+  }
+
+  private async liveTables() {
+    const rows = await sql<{ warehouse: string; warehouse_id: string; levels: string[]; name: string }>`
+      SELECT w.name AS warehouse, w.warehouse_id, n.levels, t.name FROM iceberg_table t
       JOIN namespace n ON n.namespace_id = t.namespace_id JOIN warehouse w ON w.warehouse_id = t.warehouse_id
       WHERE t.dropped_at IS NULL ORDER BY w.name, n.levels, t.name`.execute(this.db);
+    return rows.rows;
+  }
+
+  /** One pass over every live table of every warehouse; a table that changed meanwhile waits for the next pass. */
+  async expireAll(): Promise<{ tables: number; expiredSnapshots: number; expiredRefs: number; conflicts: number }> {
     const warehouses = new Map<string, Warehouse | undefined>();
     const totals = { tables: 0, expiredSnapshots: 0, expiredRefs: 0, conflicts: 0 };
-    for (const row of rows.rows) {
+    for (const row of await this.liveTables()) {
       if (!warehouses.has(row.warehouse)) warehouses.set(row.warehouse, await findWarehouseByName(this.db, row.warehouse));
       const warehouse = warehouses.get(row.warehouse);
       if (!warehouse) continue;

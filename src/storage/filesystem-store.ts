@@ -24,6 +24,8 @@ export function fileUri(path: string): string {
 
 const toPath = fileUriToPath;
 
+const DELETE_CONCURRENCY = 32;
+
 export class FilesystemObjectStore implements ObjectStore {
   async put(uri: string, body: Uint8Array | string): Promise<void> {
     const path = toPath(uri);
@@ -50,7 +52,12 @@ export class FilesystemObjectStore implements ObjectStore {
   }
 
   async delete(uris: readonly string[]): Promise<void> {
-    await Promise.all(uris.map((uri) => rm(toPath(uri), { force: true })));
+    // Bounded: a thousand unlinks at once would exhaust file handles on a busy node.
+    let next = 0;
+    const worker = async () => {
+      while (next < uris.length) await rm(toPath(uris[next++]), { force: true });
+    };
+    await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, uris.length) }, worker));
   }
 
   async *list(prefix: string): AsyncIterable<StoredObject> {

@@ -73,7 +73,10 @@ export class S3ObjectStore implements ObjectStore {
         );
         const failures = (response.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
         if (failures.length > 0) {
-          throw new Error(`S3 refused to delete ${failures.length} objects, first: ${failures[0].Key}: ${failures[0].Message}`);
+          const error = new Error(`S3 refused to delete ${failures.length} objects, first: ${failures[0].Key}: ${failures[0].Message}`);
+          // Per-key SlowDown or InternalError: the caller may try the batch again (deleting twice is harmless).
+          error.name = failures[0].Code ?? 'DeleteObjectsError';
+          throw error;
         }
       }
     }

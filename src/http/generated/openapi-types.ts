@@ -473,6 +473,153 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ext/v1/{prefix}/gc-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set the warehouse's collector settings (drop retention)
+         * @description `drop-retention-ms` is how long a dropped table of this warehouse stays restorable
+         *     before the collector purges it; `null` or leaving it out goes back to
+         *     `CATALOG_GC_DROP_RETENTION_MS`.
+         *     Stored as the warehouse property `gc.drop-retention-ms`.
+         */
+        post: operations["updateGcSettings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/{prefix}/storage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        /**
+         * What the index knows under the warehouse root
+         * @description Files and bytes that something live references, files released and waiting for the
+         *     grace period, files being deleted, and live bytes by kind. Sizes are the ones recorded
+         *     in manifest lists and manifests (data and delete files, manifests) and the ones read
+         *     (manifest lists, metadata files).
+         */
+        get: operations["warehouseStorage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/{prefix}/namespaces/{namespace}/tables/{table}/storage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
+                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description Table name within the namespace. */
+                table: components["parameters"]["table"];
+            };
+            cookie?: never;
+        };
+        /**
+         * What the table's files cost, and what it shares with clones
+         * @description `referenced`: every file the table's roots reach (retained snapshots, metadata files).
+         *     `exclusive`: those only this table reaches, freed if it were dropped and purged.
+         *     `shared`: referenced minus exclusive. `retained-for-clones`: files under the table's
+         *     location that the table no longer reaches but something else (a clone) still does.
+         */
+        get: operations["tableStorage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/gc/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recent runs, newest first */
+        get: operations["listGcRuns"];
+        put?: never;
+        /**
+         * Start a collection run (or a dry run) now
+         * @description Collection is global (a warehouse clone references files under another warehouse's
+         *     root), so runs are not under a prefix. One run at a time across all replicas: a 409
+         *     says another is under way. A dry run changes nothing and lists every file a real run
+         *     would delete now, with the reason; follow it at `/ext/v1/gc/runs/{run-id}/files`.
+         */
+        post: operations["startGcRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/gc/runs/{run-id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                "run-id": string;
+            };
+            cookie?: never;
+        };
+        /** One run, with its progress (phase, counts, errors) */
+        get: operations["getGcRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/gc/runs/{run-id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                "run-id": string;
+            };
+            cookie?: never;
+        };
+        /** The files a dry run (or an orphan dry run) found, and why each would go */
+        get: operations["listGcRunFiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ext/v1/{prefix}/clones": {
         parameters: {
             query?: never;
@@ -1479,10 +1626,74 @@ export interface components {
                 identifier: components["schemas"]["TableIdentifier"];
                 "table-uuid"?: string;
                 location?: string;
+                /** @description The metadata file the table had when dropped; it comes back with it. */
+                "metadata-location"?: string;
                 "dropped-at": string;
                 "drop-reason"?: string | null;
                 "purge-requested"?: boolean;
             }[];
+        };
+        GcSettingsRequest: {
+            "drop-retention-ms"?: number | null;
+        };
+        GcRunRequest: {
+            /** @default false */
+            "dry-run": boolean;
+            /**
+             * @description Also list the warehouse roots for files no commit registered; `delete` deletes those older than the grace period.
+             * @default off
+             * @enum {string}
+             */
+            orphans: "off" | "dry-run" | "delete";
+            /**
+             * @description Answer when the run has finished (200) instead of when it has started (202).
+             * @default false
+             */
+            wait: boolean;
+        };
+        GcRun: {
+            "run-id": string;
+            /** @enum {string} */
+            status: "running" | "succeeded" | "failed" | "interrupted";
+            /** @description resume, expire, purge, index, propagate, sweep (or plan in a dry run), orphans, cleanup, done */
+            phase: string;
+            trigger: string;
+            "dry-run": boolean;
+            orphans: string;
+            "grace-ms": number;
+            /** @description host:pid of the replica running it */
+            owner: string;
+            /** Format: date-time */
+            "started-at": string;
+            /** Format: date-time */
+            "heartbeat-at"?: string;
+            /** Format: date-time */
+            "finished-at"?: string | null;
+            counts: {
+                [key: string]: number;
+            };
+            errors: string[];
+        };
+        TableStorageReport: {
+            referenced: components["schemas"]["StorageFigure"];
+            exclusive: components["schemas"]["StorageFigure"];
+            shared: components["schemas"]["StorageFigure"];
+            "retained-for-clones": components["schemas"]["StorageFigure"];
+            /** @description Files of this table not indexed yet; the figures are complete when it is 0. */
+            "pending-objects": number;
+        };
+        WarehouseStorageReport: {
+            live: components["schemas"]["StorageFigure"];
+            released: components["schemas"]["StorageFigure"];
+            "deleting-files": number;
+            "by-kind": {
+                [key: string]: components["schemas"]["StorageFigure"];
+            };
+            "pending-objects": number;
+        };
+        StorageFigure: {
+            files: number;
+            bytes: number;
         };
         ExpireSnapshotsRequest: {
             /** @default false */
@@ -2593,6 +2804,230 @@ export interface operations {
             };
             /** @description `AlreadyExistsException`: a live table has that name; give a `destination`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
+        };
+    };
+    updateGcSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GcSettingsRequest"];
+            };
+        };
+        responses: {
+            /** @description The warehouse's settings now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        "drop-retention-ms": number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    warehouseStorage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The totals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WarehouseStorageReport"];
+                };
+            };
+        };
+    };
+    tableStorage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
+                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description Table name within the namespace. */
+                table: components["parameters"]["table"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The table's storage. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TableStorageReport"];
+                };
+            };
+            404: components["responses"]["NoSuchTable"];
+        };
+    };
+    listGcRuns: {
+        parameters: {
+            query?: {
+                "page-size"?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The runs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        runs: components["schemas"]["GcRun"][];
+                    };
+                };
+            };
+        };
+    };
+    startGcRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["GcRunRequest"];
+            };
+        };
+        responses: {
+            /** @description The finished run (when `wait` is true). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GcRun"];
+                };
+            };
+            /** @description The run, started. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GcRun"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `GarbageCollectionInProgressException`: another run is under way. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
+        };
+    };
+    getGcRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                "run-id": string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GcRun"];
+                };
+            };
+            /** @description `NotFoundException` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
+        };
+    };
+    listGcRunFiles: {
+        parameters: {
+            query?: {
+                pageToken?: string;
+                pageSize?: number;
+            };
+            header?: never;
+            path: {
+                "run-id": string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of files, in URI order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        "next-page-token"?: string | null;
+                        files: {
+                            uri: string;
+                            kind: string;
+                            "size-bytes"?: number | null;
+                            reason: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `NotFoundException` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -32,6 +32,7 @@ export function registerRetentionRoutes(app: FastifyInstance, deps: AppDependenc
         identifier: { namespace: t.namespace, name: t.name },
         'table-uuid': t.tableUuid,
         location: t.location,
+        'metadata-location': t.metadataLocation,
         'dropped-at': t.droppedAt.toISOString(),
         'drop-reason': t.dropReason,
         'purge-requested': t.purgeRequested,

@@ -1,0 +1,393 @@
+// The garbage collector's run (design: clones-and-gc.md). One replica at a time (leader
+// lock); every step is its own short transaction, so a run killed anywhere leaves a state the
+// next run finishes from:
+//
+//   resume     objects marked by a run that died are deleted now (deleting twice is harmless)
+//   expire     each table's snapshot retention, committed like any commit
+//   purge      dropped tables past their drop retention, or dropped with purgeRequested
+//   index      read each new manifest list, manifest and metadata file once; record edges
+//   propagate  uncount the children of released objects, recount those of revived ones
+//   sweep      mark a batch, delete it from storage, record it; until nothing is due
+//   orphans    list the warehouse roots for files no commit registered (dry run by default)
+//
+// A dry run indexes (bookkeeping only), then plays expire, purge and propagate inside a
+// transaction it rolls back, and records which files a real run would delete and why.
+import { hostname } from 'node:os';
+import type { Db, Tx } from '../db/database.js';
+import {
+  findRun,
+  insertRun,
+  insertRunFiles,
+  markInterruptedRuns,
+  pruneRuns,
+  updateRun,
+  type GcRun,
+  type OrphanMode,
+  type RunFile,
+} from '../db/gc-run-repository.js';
+import {
+  deletionCandidates,
+  dueDroppedTables,
+  knownUris,
+  lockAgainstRevival,
+  markForDeletion,
+  markedObjects,
+  purgeDroppedTable,
+  recordDeleted,
+  recountRevived,
+  releaseSnapshotRoots,
+  removeTombstones,
+  uncountReleased,
+  type IndexedObject,
+} from '../db/object-index-repository.js';
+import { listWarehouses } from '../db/warehouse-repository.js';
+import type { GcMetrics } from '../observability/metrics.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { int64Key } from '../json/int64-json.js';
+import type { LeaderLock } from './leader-lock.js';
+import type { ObjectIndexer } from './object-indexer.js';
+import { findOrphans, unindexedReferences } from './orphan-finder.js';
+import type { SnapshotExpiry } from './snapshot-expiry.js';
+import type { Sweeper } from './sweeper.js';
+
+export interface CollectorSettings {
+  /** Released objects younger than this stay (so do unregistered files, for the orphan sweep). */
+  graceMs: number;
+  /** Default drop retention; a warehouse's `gc.drop-retention-ms` property overrides it. */
+  dropRetentionMs: number;
+  /** How long a deleted object's tombstone is kept, to report late references to it. */
+  tombstoneRetentionMs: number;
+  /** How long run records are kept. */
+  runRetentionMs: number;
+  /** Objects marked and deleted per round of the sweep. */
+  sweepBatch: number;
+  /** At most this many files are listed by a dry run (the counts are always complete). */
+  dryRunListLimit: number;
+}
+
+export interface RunRequest {
+  trigger: 'schedule' | 'request';
+  dryRun: boolean;
+  orphans: OrphanMode;
+}
+
+export type RunCounts = Record<string, number>;
+
+/** A run under way: its record, and a promise of the finished record. */
+export interface StartedRun {
+  run: GcRun;
+  finished: Promise<GcRun>;
+}
+
+const DRY_RUN_ROLLBACK = Symbol('dry run rollback');
+const STOPPED = Symbol('stopped');
+
+export class GarbageCollector {
+  private readonly owner = `${hostname()}:${process.pid}`;
+  private current: Promise<unknown> | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly store: ObjectStore,
+    private readonly lock: LeaderLock,
+    private readonly indexer: ObjectIndexer,
+    private readonly sweeper: Sweeper,
+    private readonly expiry: SnapshotExpiry,
+    private readonly settings: CollectorSettings,
+    private readonly metrics: GcMetrics,
+  ) {}
+
+  /** Starts a run if this replica can lead now; undefined when a run is under way anywhere. */
+  async start(request: RunRequest): Promise<StartedRun | undefined> {
+    if (this.stopping) return undefined;
+    const leadership = await this.lock.tryAcquire();
+    if (!leadership) return undefined;
+    let run: GcRun;
+    try {
+      run = await insertRun(this.db, { id: crypto.randomUUID(), ...request, graceMs: this.settings.graceMs, owner: this.owner });
+    } catch (error) {
+      await leadership.release();
+      throw error;
+    }
+    const finished = this.execute(run, request)
+      .finally(() => leadership.release())
+      .then(async () => (await findRun(this.db, run.id)) ?? run);
+    this.current = finished.catch(() => undefined);
+    return { run, finished };
+  }
+
+  /** Shutdown: a run under way stops after its current step (the next run resumes) and no new one starts. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.current;
+  }
+
+  private checkStop() {
+    if (this.stopping) throw STOPPED;
+  }
+
+  private async execute(run: GcRun, request: RunRequest): Promise<void> {
+    const progress = new RunProgress(this.db, run.id, () => this.checkStop());
+    try {
+      await markInterruptedRuns(this.db, run.id);
+      if (!request.dryRun) {
+        await progress.phase('resume');
+        await this.resumeMarked(progress);
+        await progress.phase('expire');
+        const expired = await this.expiry.expireAll();
+        progress.add({ 'tables-expired': expired.tables, 'snapshots-expired': expired.expiredSnapshots, 'refs-expired': expired.expiredRefs });
+        await progress.phase('purge');
+        await this.purgeDropped(progress);
+      }
+      await progress.phase('index');
+      const indexed = await this.indexer.indexPending((p) =>
+        progress.set({ 'objects-indexed': p.objects, 'entries-indexed': p.edges, 'objects-unreadable': p.unreadable }),
+      );
+      this.metrics.indexed(indexed.objects, indexed.edges);
+      if (indexed.failures > 0) this.metrics.failures(indexed.failures);
+      this.reportRefused(progress, indexed.refused);
+      await progress.phase('propagate');
+      await this.propagate(progress);
+      if (request.dryRun) {
+        await progress.phase('plan');
+        await this.planDryRun(run, progress);
+      } else {
+        await progress.phase('sweep');
+        await this.sweep(run, progress);
+      }
+      if (request.orphans !== 'off') {
+        await progress.phase('orphans');
+        await this.sweepOrphans(run, request.dryRun ? 'dry-run' : request.orphans, progress);
+      }
+      await progress.phase('cleanup');
+      const now = Date.now();
+      progress.add({ 'tombstones-removed': await removeTombstones(this.db, new Date(now - this.settings.tombstoneRetentionMs)) });
+      await pruneRuns(this.db, new Date(now - this.settings.runRetentionMs));
+      await progress.finish('succeeded');
+      this.metrics.runFinished('succeeded');
+    } catch (error) {
+      if (error === STOPPED) {
+        this.metrics.runFinished('interrupted');
+        await progress.finish('interrupted').catch(() => undefined);
+        return;
+      }
+      progress.error(`run failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.metrics.runFinished('failed');
+      await progress.finish('failed').catch(() => undefined);
+    }
+  }
+
+  private reportRefused(progress: RunProgress, refused: string[]) {
+    if (refused.length === 0) return;
+    this.metrics.refused(refused.length);
+    progress.add({ 'references-refused': refused.length });
+    for (const uri of refused.slice(0, 20)) progress.error(`a live file references ${uri}, which was already deleted or is being deleted`);
+  }
+
+  private async resumeMarked(progress: RunProgress) {
+    const roots = await this.warehouseRoots();
+    for (let after = 0; ; ) {
+      const marked = await markedObjects(this.db, this.settings.sweepBatch, after);
+      if (marked.length === 0) return;
+      after = marked[marked.length - 1].id;
+      await this.deleteMarked(marked, roots, progress);
+    }
+  }
+
+  private async purgeDropped(progress: RunProgress) {
+    for (const table of await dueDroppedTables(this.db, this.settings.dropRetentionMs)) {
+      if (await purgeDroppedTable(this.db, table.tableId)) progress.add({ 'tables-purged': 1 });
+    }
+  }
+
+  private async propagate(progress: RunProgress) {
+    for (;;) {
+      const revived = await this.db.transaction().execute((tx) => recountRevived(tx, PROPAGATE_BATCH));
+      this.reportRefused(progress, revived.refused);
+      const released = await this.db.transaction().execute((tx) => uncountReleased(tx, PROPAGATE_BATCH));
+      progress.add({ 'objects-released': released, 'objects-revived': revived.parents });
+      if (released === 0 && revived.parents === 0) return;
+    }
+  }
+
+  /** Both directions to a fixpoint inside `tx` (the sweep's mark transaction and the dry run's). */
+  private async propagateIn(tx: Tx, progress: RunProgress) {
+    for (;;) {
+      const revived = await recountRevived(tx, PROPAGATE_BATCH);
+      this.reportRefused(progress, revived.refused);
+      const released = await uncountReleased(tx, PROPAGATE_BATCH);
+      if (released === 0 && revived.parents === 0) return;
+    }
+  }
+
+  private async sweep(run: GcRun, progress: RunProgress) {
+    const roots = await this.warehouseRoots();
+    for (;;) {
+      // Mark under the revival lock, after counting the children of anything that came back,
+      // so no child of a live object can be marked.
+      const marked = await this.db.transaction().execute(async (tx) => {
+        await lockAgainstRevival(tx);
+        await this.propagateIn(tx, progress);
+        return markForDeletion(tx, run.id, this.settings.graceMs, this.settings.sweepBatch);
+      });
+      if (marked.length === 0) return;
+      await this.deleteMarked(marked, roots, progress);
+    }
+  }
+
+  private async deleteMarked(marked: IndexedObject[], roots: string[], progress: RunProgress) {
+    const outcome = await this.sweeper.delete(marked, roots);
+    await recordDeleted(this.db, outcome.deleted.map((o) => o.id));
+    const bytes = outcome.deleted.reduce((sum, o) => sum + (o.sizeBytes ?? 0), 0);
+    progress.add({ 'files-deleted': outcome.deleted.length, 'bytes-deleted': bytes, 'delete-retries': outcome.retries });
+    this.metrics.deleted(outcome.deleted.length, bytes);
+    if (outcome.failed.length > 0) {
+      this.metrics.failures(outcome.failed.length);
+      progress.add({ 'delete-failures': outcome.failed.length });
+      for (const f of outcome.failed.slice(0, 10)) progress.error(`could not delete ${f.object.uri}: ${f.error}`);
+    }
+    await progress.save();
+  }
+
+  /** Plays expiry and purges inside a transaction that is rolled back, recording what would go. */
+  private async planDryRun(run: GcRun, progress: RunProgress) {
+    const plans = await this.expiry.planAll();
+    const files: RunFile[] = [];
+    const listed = new Set<number>();
+    let total = 0;
+    let totalBytes = 0;
+    const collect = async (tx: Tx, reason: (o: { releasedAt: Date }) => string) => {
+      for (let after = 0; ; ) {
+        const batch = await deletionCandidates(tx, this.settings.graceMs, 5000, after);
+        if (batch.length === 0) return;
+        after = batch[batch.length - 1].id;
+        for (const candidate of batch) {
+          if (listed.has(candidate.id)) continue;
+          listed.add(candidate.id);
+          total += 1;
+          totalBytes += candidate.sizeBytes ?? 0;
+          if (files.length < this.settings.dryRunListLimit) {
+            files.push({ uri: candidate.uri, kind: candidate.kind, sizeBytes: candidate.sizeBytes, reason: reason(candidate) });
+          }
+        }
+      }
+    };
+    await this.db
+      .transaction()
+      .execute(async (tx) => {
+        await collect(tx, (o) => `unreferenced since ${o.releasedAt.toISOString()}`);
+        for (const plan of plans) {
+          const ids = plan.expiredSnapshotIds.map((id) => int64Key(id));
+          await releaseSnapshotRoots(tx, plan.tableId, ids, plan.releasedMetadataFiles);
+          await this.propagateIn(tx, progress);
+          const name = [...plan.identifier.namespace, plan.identifier.name].join('.');
+          await collect(tx, () => `snapshot expiry of ${name} (snapshots ${ids.join(', ') || 'none'}; refs ${plan.expiredRefs.join(', ') || 'none'})`);
+        }
+        for (const table of await dueDroppedTables(tx, this.settings.dropRetentionMs)) {
+          await purgeDroppedTable(tx, table.tableId);
+          await this.propagateIn(tx, progress);
+          const name = [...(table.namespace ?? []), table.name].join('.');
+          const why = table.purgeRequested ? 'dropped with purgeRequested' : 'past the drop retention';
+          await collect(tx, () => `purge of dropped table ${name} (dropped ${table.droppedAt.toISOString()}, ${why})`);
+        }
+        throw DRY_RUN_ROLLBACK;
+      })
+      .catch((error: unknown) => {
+        if (error !== DRY_RUN_ROLLBACK) throw error;
+      });
+    await insertRunFiles(this.db, run.id, files);
+    progress.add({ 'files-to-delete': total, 'bytes-to-delete': totalBytes, 'files-listed': files.length, 'tables-to-expire': plans.length });
+  }
+
+  private async sweepOrphans(run: GcRun, mode: 'dry-run' | 'delete', progress: RunProgress) {
+    const warehouses = await listWarehouses(this.db);
+    const cutoff = new Date(Date.now() - this.settings.graceMs);
+    const listed: RunFile[] = [];
+    for (const warehouse of warehouses) {
+      for await (const chunk of findOrphans(this.db, this.store, warehouse.location, cutoff)) {
+        progress.add({ 'orphan-files-found': chunk.length, 'orphan-bytes-found': chunk.reduce((s, o) => s + o.size, 0) });
+        this.metrics.orphansFound(chunk.length);
+        if (mode === 'dry-run') {
+          if (listed.length < this.settings.dryRunListLimit) {
+            listed.push(
+              ...chunk.map((o) => ({ uri: o.uri, kind: 'orphan', sizeBytes: o.size, reason: `no commit registered it; last modified ${o.lastModified.toISOString()}` })),
+            );
+          }
+          continue;
+        }
+        // Deleting needs a complete index: a file named by an unread or unreadable manifest
+        // would look like an orphan. Read what is pending, then check the chunk again.
+        await this.indexer.indexPending();
+        const blockers = await unindexedReferences(this.db);
+        if (blockers > 0) {
+          progress.error(`orphan deletion skipped: ${blockers} live manifest lists, manifests or metadata files could not be read`);
+          return;
+        }
+        const known = await knownUris(this.db, chunk.map((o) => o.uri));
+        const orphans = chunk.filter((o) => !known.has(o.uri));
+        const outcome = await this.sweeper.delete(
+          orphans.map((o, i) => ({ id: -1 - i, uri: o.uri, kind: 'data', sizeBytes: o.size })),
+          [warehouse.location],
+        );
+        const bytes = outcome.deleted.reduce((s, o) => s + (o.sizeBytes ?? 0), 0);
+        progress.add({ 'orphan-files-deleted': outcome.deleted.length, 'orphan-bytes-deleted': bytes });
+        this.metrics.deleted(outcome.deleted.length, bytes);
+        if (outcome.failed.length > 0) {
+          this.metrics.failures(outcome.failed.length);
+          for (const f of outcome.failed.slice(0, 10)) progress.error(`could not delete orphan ${f.object.uri}: ${f.error}`);
+        }
+        await progress.save();
+      }
+    }
+    if (listed.length > 0) await insertRunFiles(this.db, run.id, listed);
+  }
+
+  private async warehouseRoots(): Promise<string[]> {
+    return (await listWarehouses(this.db)).map((w) => w.location);
+  }
+}
+
+const PROPAGATE_BATCH = 500;
+
+/** The run's record: counts and errors in memory, written at each phase and now and then. */
+class RunProgress {
+  private counts: RunCounts = {};
+  private errors: string[] = [];
+  private current = 'starting';
+  private lastSave = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly runId: string,
+    private readonly checkStop: () => void,
+  ) {}
+
+  add(deltas: RunCounts) {
+    for (const [key, value] of Object.entries(deltas)) this.counts[key] = (this.counts[key] ?? 0) + value;
+  }
+
+  async set(values: RunCounts) {
+    Object.assign(this.counts, values);
+    if (Date.now() - this.lastSave > 1000) await this.save();
+  }
+
+  error(message: string) {
+    this.errors.push(message);
+  }
+
+  async phase(name: string) {
+    this.current = name;
+    await this.save();
+  }
+
+  async save() {
+    this.checkStop();
+    this.lastSave = Date.now();
+    await updateRun(this.db, this.runId, { phase: this.current, counts: this.counts, errors: this.errors });
+  }
+
+  async finish(status: 'succeeded' | 'failed' | 'interrupted') {
+    await updateRun(this.db, this.runId, { phase: 'done', counts: this.counts, errors: this.errors, status });
+  }
+}

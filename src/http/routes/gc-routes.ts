@@ -1,0 +1,117 @@
+// Collector routes (openapi tag `gc`): runs (start, dry run, list, progress, files found),
+// storage accounting, and a warehouse's drop retention.
+import type { FastifyInstance } from 'fastify';
+import type { AppDependencies } from '../../app.js';
+import type { GcRun } from '../../db/gc-run-repository.js';
+import type { TableStorage, WarehouseStorage } from '../../db/storage-report-repository.js';
+import { CatalogError, badRequest, notFound } from '../../iceberg/errors.js';
+import { decodeNamespace } from '../identifiers.js';
+import type { Schemas } from '../request-types.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function runJson(run: GcRun) {
+  return {
+    'run-id': run.id,
+    status: run.status,
+    phase: run.phase,
+    trigger: run.trigger,
+    'dry-run': run.dryRun,
+    orphans: run.orphans,
+    'grace-ms': run.graceMs,
+    owner: run.owner,
+    'started-at': run.startedAt.toISOString(),
+    'heartbeat-at': run.heartbeatAt.toISOString(),
+    'finished-at': run.finishedAt === null ? null : run.finishedAt.toISOString(),
+    counts: run.counts,
+    errors: run.errors,
+  };
+}
+
+const figure = (files: number, bytes: number) => ({ files, bytes });
+
+function tableStorageJson(s: TableStorage) {
+  return {
+    referenced: figure(s.referencedFiles, s.referencedBytes),
+    exclusive: figure(s.exclusiveFiles, s.exclusiveBytes),
+    shared: figure(s.sharedFiles, s.sharedBytes),
+    'retained-for-clones': figure(s.retainedForClonesFiles, s.retainedForClonesBytes),
+    'pending-objects': s.pendingObjects,
+  };
+}
+
+function warehouseStorageJson(s: WarehouseStorage) {
+  return {
+    live: figure(s.liveFiles, s.liveBytes),
+    released: figure(s.releasedFiles, s.releasedBytes),
+    'deleting-files': s.deletingFiles,
+    'by-kind': Object.fromEntries(Object.entries(s.byKind).map(([k, v]) => [k, figure(v.files, v.bytes)])),
+    'pending-objects': s.pendingObjects,
+  };
+}
+
+function pageSize(raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw badRequest(`page size must be a whole number from 1 to ${max}`);
+  return n;
+}
+
+export function registerGcRoutes(app: FastifyInstance, deps: AppDependencies): void {
+  const { collector, gcRuns, gcSettings, storageReport, warehouses, validateBody } = deps;
+
+  app.post('/ext/v1/gc/runs', async (request, reply) => {
+    const body = validateBody<Schemas['GcRunRequest']>('GcRunRequest', request.body ?? {});
+    const started = await collector.start({ trigger: 'request', dryRun: body['dry-run'] ?? false, orphans: body.orphans ?? 'off' });
+    if (!started) throw new CatalogError(409, 'GarbageCollectionInProgressException', 'Another collection run is under way; try again when it has finished');
+    if (body.wait) return runJson(await started.finished);
+    return reply.code(202).send(runJson(started.run));
+  });
+
+  app.get<{ Querystring: { 'page-size'?: string } }>('/ext/v1/gc/runs', async (request) => {
+    const runs = await gcRuns.list(pageSize(request.query['page-size'], 50, 1000));
+    return { runs: runs.map(runJson) };
+  });
+
+  app.get<{ Params: { runId: string } }>('/ext/v1/gc/runs/:runId', async (request) => {
+    const run = UUID.test(request.params.runId) ? await gcRuns.find(request.params.runId) : undefined;
+    if (!run) throw notFound(`No collection run with id ${request.params.runId}`);
+    return runJson(run);
+  });
+
+  app.get<{ Params: { runId: string }; Querystring: { pageToken?: string; pageSize?: string } }>(
+    '/ext/v1/gc/runs/:runId/files',
+    async (request) => {
+      const run = UUID.test(request.params.runId) ? await gcRuns.find(request.params.runId) : undefined;
+      if (!run) throw notFound(`No collection run with id ${request.params.runId}`);
+      const size = pageSize(request.query.pageSize, 1000, 10_000);
+      const after = request.query.pageToken ? Buffer.from(request.query.pageToken, 'base64url').toString('utf8') : '';
+      const files = await gcRuns.files(run.id, size, after);
+      return {
+        'next-page-token': files.length === size ? Buffer.from(files[files.length - 1].uri, 'utf8').toString('base64url') : null,
+        files: files.map((f) => ({ uri: f.uri, kind: f.kind, 'size-bytes': f.sizeBytes, reason: f.reason })),
+      };
+    },
+  );
+
+  app.get<{ Params: { prefix: string } }>('/ext/v1/:prefix/storage', async (request) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    return warehouseStorageJson(await storageReport.warehouse(warehouse));
+  });
+
+  app.get<{ Params: { prefix: string; namespace: string; table: string } }>(
+    '/ext/v1/:prefix/namespaces/:namespace/tables/:table/storage',
+    async (request) => {
+      const warehouse = await warehouses.byPrefix(request.params.prefix);
+      const table = { namespace: decodeNamespace(request.params.namespace), name: request.params.table };
+      return tableStorageJson(await storageReport.table(warehouse, table));
+    },
+  );
+
+  app.post<{ Params: { prefix: string } }>('/ext/v1/:prefix/gc-settings', async (request) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<Schemas['GcSettingsRequest']>('GcSettingsRequest', request.body ?? {});
+    const value = body['drop-retention-ms'];
+    return { 'drop-retention-ms': await gcSettings.setDropRetention(warehouse, value ?? null) };
+  });
+}
