@@ -15,7 +15,7 @@
 CREATE FUNCTION gc_canonical_uri(u text) RETURNS text IMMUTABLE LANGUAGE sql AS $$
   SELECT CASE
     WHEN u ~ '^file:/[^/]' THEN 'file:///' || substr(u, 7)
-    WHEN u ~ '^s3[an]://' THEN 's3://' || substr(u, 6)
+    WHEN u ~ '^s3[an]://' THEN 's3://' || substr(u, 7)
     ELSE u
   END
 $$;

@@ -9,10 +9,10 @@
 #  5. integration tests against them;
 #  6. engine suites against a running catalog on each backend: embedded PGlite + local
 #     warehouse, Postgres + local warehouse, Postgres + S3 (PyIceberg on all three, Spark on
-#     the last);
+#     the last); the collector's randomized model test (PyIceberg, kill -9) on local and S3;
 #  7. stops everything it started and prints one total line: "N passed, N failed, N skipped".
 #
-# Set TEST_ONLY to a space-separated subset of: static unit integration pyiceberg spark rck
+# Set TEST_ONLY to a space-separated subset of: static unit integration pyiceberg spark gc rck
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +21,7 @@ ENV_SCRIPTS="$ROOT/scripts/test-env"
 RUN_DIR="$(mktemp -d /tmp/catalog-test.XXXXXX)"
 RESULTS="$RUN_DIR/results"
 mkdir -p "$RESULTS"
-STAGES="${TEST_ONLY:-static unit integration pyiceberg spark rck}"
+STAGES="${TEST_ONLY:-static unit integration pyiceberg spark gc rck}"
 
 log() { printf '\n=== %s\n' "$*"; }
 wants() { [[ " $STAGES " == *" $1 "* ]]; }
@@ -90,7 +90,7 @@ fi
 
 # --- 4. services ------------------------------------------------------------------------
 needs_services=false
-for stage in integration pyiceberg spark rck; do wants "$stage" && needs_services=true; done
+for stage in integration pyiceberg spark gc rck; do wants "$stage" && needs_services=true; done
 PG_URL=""; S3_ENDPOINT=""; VENV=""
 if $needs_services; then
   log "starting Postgres and the S3-compatible server on loopback"
@@ -180,6 +180,18 @@ if [[ -n "$VENV" ]] && { wants pyiceberg || wants spark; }; then
         else record_failure spark "could not fetch the Iceberg Spark jars"; fi
       fi
     else record_failure pyiceberg-postgres-s3 "catalog did not start"; fi
+  fi
+fi
+
+# The collector's model test and engine tests start their own catalogs (they kill -9 them),
+# on a fresh database, with a zero grace period: 500 random steps on a local warehouse, and
+# a shorter run on the S3-compatible server. The seed is printed (-s); GC_MODEL_SEED replays one.
+if wants gc && [[ -n "$VENV" && -n "$PG_URL" ]]; then
+  run_pytest gc-model-local test/compat/gc_model - PYTEST_ADDOPTS=-s \
+    GC_MODEL_DATABASE_URL="$(new_database gc)" GC_MODEL_STEPS="${GC_MODEL_STEPS:-500}"
+  if [[ -n "$S3_ENDPOINT" ]]; then
+    run_pytest gc-model-s3 test/compat/gc_model - PYTEST_ADDOPTS=-s \
+      GC_MODEL_DATABASE_URL="$(new_database gcs3)" GC_MODEL_STEPS="${GC_MODEL_S3_STEPS:-150}" GC_MODEL_S3_ENDPOINT="$S3_ENDPOINT"
   fi
 fi
 

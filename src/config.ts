@@ -3,7 +3,7 @@
 // table generates the README's configuration section (see docs), so defaults live in one place.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileUri } from './storage/filesystem-store.js';
+import { fileUri, fileUriToPath } from './storage/filesystem-store.js';
 import { isCronExpression } from './scheduler/cron-job.js';
 
 type Kind = 'string' | 'int' | 'bool' | 'url' | 'enum' | 'cron';
@@ -243,8 +243,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   }
   // The orphan sweep deletes unregistered files under the warehouse root: the embedded
   // database must never be one of them.
-  const embeddedDb = fileUri(resolve(dataDir, 'catalog-db'));
-  if (!values.databaseUrl && (embeddedDb === warehouseLocation || embeddedDb.startsWith(warehouseLocation + '/'))) {
+  const embeddedDb = resolve(dataDir, 'catalog-db');
+  let warehousePath: string | undefined;
+  try {
+    warehousePath = warehouseLocation.startsWith('file:') ? resolve(fileUriToPath(warehouseLocation)) : undefined;
+  } catch (error) {
+    throw new ConfigError(`CATALOG_WAREHOUSE_LOCATION: ${(error as Error).message}`);
+  }
+  if (!values.databaseUrl && warehousePath !== undefined && (embeddedDb === warehousePath || embeddedDb.startsWith(warehousePath.replace(/\/+$/, '') + '/'))) {
     throw new ConfigError(`CATALOG_WAREHOUSE_LOCATION (${warehouseLocation}) must not contain the embedded database (${embeddedDb})`);
   }
   return Object.freeze({

@@ -24,6 +24,8 @@ function crc32(bytes: Uint8Array): number {
 }
 
 const CODECS: Record<string, Codec> = {
+  // Passing codecs replaces avsc's built-in ones, so the uncompressed case is listed too.
+  null: (block, done) => done(null, block),
   deflate: (block, done) => {
     inflate(block).then((out) => done(null, out), done);
   },

@@ -30,9 +30,10 @@ export class Sweeper {
 
   async delete(objects: IndexedObject[], roots: string[]): Promise<SweepOutcome> {
     const outcome: SweepOutcome = { deleted: [], failed: [], retries: 0 };
-    const inside = objects.filter((o) => roots.some((root) => isUnderRoot(root, o.uri)));
+    const inside: IndexedObject[] = [];
     for (const o of objects) {
-      if (!inside.includes(o)) outcome.failed.push({ object: o, error: 'outside every warehouse root; not deleted' });
+      if (roots.some((root) => isUnderRoot(root, o.uri))) inside.push(o);
+      else outcome.failed.push({ object: o, error: 'outside every warehouse root; not deleted' });
     }
     const batches: IndexedObject[][] = [];
     for (let i = 0; i < inside.length; i += this.options.batchSize) batches.push(inside.slice(i, i + this.options.batchSize));

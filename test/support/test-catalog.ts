@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type AppDependencies } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createDependencies, createObjectStore, openCatalogDatabase } from '../../src/dependencies.js';
 import type { DatabaseHandle } from '../../src/db/connect.js';
@@ -42,6 +42,7 @@ export async function createDatabase(label: string): Promise<{ url: string; drop
 
 export interface TestCatalog {
   app: FastifyInstance;
+  deps: AppDependencies;
   baseUrl: string;
   database: DatabaseHandle;
   store: ObjectStore;
@@ -79,6 +80,7 @@ export async function startTestCatalog(options: TestCatalogOptions): Promise<Tes
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     app,
+    deps,
     baseUrl: `http://127.0.0.1:${port}`,
     database,
     store,
