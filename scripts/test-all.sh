@@ -124,11 +124,13 @@ fi
 # --- 6. engines against a running catalog ----------------------------------------------
 # start_catalog NAME [ENV=VALUE ...]: starts `serve` with the given environment, waits until
 # it answers, and prints its base URL.
+# The collector's schedules are off there: a run in the middle of an engine suite would race
+# its expiry tests; the collector has its own stage (gc).
 start_catalog() {
   local name="$1"; shift
   local port; port="$(free_port)"
   mkdir -p "$RUN_DIR/$name"
-  env CATALOG_HOST=127.0.0.1 CATALOG_PORT="$port" CATALOG_METRICS_PORT=0 CATALOG_GC_ORPHAN_SCHEDULE=off CATALOG_DATA_DIR="$RUN_DIR/$name/data" CATALOG_LOG_LEVEL=warn "$@" \
+  env CATALOG_HOST=127.0.0.1 CATALOG_PORT="$port" CATALOG_METRICS_PORT=0 CATALOG_GC_SCHEDULE=off CATALOG_GC_ORPHAN_SCHEDULE=off CATALOG_DATA_DIR="$RUN_DIR/$name/data" CATALOG_LOG_LEVEL=warn "$@" \
     node --import tsx src/cli.ts serve > "$RUN_DIR/$name/server.log" 2>&1 &
   echo $! > "$RUN_DIR/$name/server.pid"
   for _ in $(seq 1 60); do

@@ -201,6 +201,22 @@ describe('collector on Postgres', { skip: noPostgres }, () => {
     assert.ok((await filesUnder(root)).length > 0);
   });
 
+  test('Prometheus metrics count runs, deletions and the index lag', async () => {
+    const server = await catalog.deps.metrics.listen('127.0.0.1', 0);
+    try {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      assert.match(body, /^catalog_gc_runs_total\{status="succeeded"\} [1-9]\d*$/m);
+      assert.match(body, /^catalog_gc_deleted_files_total [1-9]\d*$/m);
+      assert.match(body, /^catalog_gc_index_lag_objects \d+$/m);
+      assert.match(body, /^catalog_gc_index_lag_seconds \d+(\.\d+)?$/m);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/other`)).status, 404);
+    } finally {
+      server.close();
+    }
+  });
+
   test('run records: list, progress, a missing run, a bad request', async () => {
     const runs = (await client.request('GET', '/ext/v1/gc/runs')).body.runs;
     assert.ok(runs.length > 0);
