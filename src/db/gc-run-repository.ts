@@ -83,7 +83,8 @@ export async function updateRun(
 
 /** Runs left 'running' by a process that died: only called by the holder of the collector lock. */
 export async function markInterruptedRuns(db: DbOrTx, except: string): Promise<number> {
-  const result = await sql`UPDATE gc_run SET status = 'interrupted', finished_at = now()
+  // It was last known alive at its heartbeat; that is when it stopped, as far as anyone can tell.
+  const result = await sql`UPDATE gc_run SET status = 'interrupted', finished_at = heartbeat_at
     WHERE status = 'running' AND run_id <> ${except}`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }

@@ -11,6 +11,7 @@ import uuid
 import pyarrow as pa
 from pyiceberg.catalog import load_catalog
 
+from catalog_server import CatalogServer
 from reachability import Reachability, canonical
 
 SCHEMA = pa.schema([pa.field("id", pa.int64(), nullable=False), pa.field("v", pa.string())])
@@ -138,3 +139,44 @@ def test_a_clone_racing_the_expiry_of_its_snapshot_either_pins_it_or_fails_clean
             assert files <= list_storage()
         assert ids(catalog.load_table(f"race.{name}")) == [0, 1, 2, 3]
     print(f"clone/expiry outcomes: {outcomes}")
+
+
+def test_two_server_processes_collecting_at_once_take_turns(environment) -> None:
+    server, props, list_storage, root, env, tmp_path = environment
+    catalog = load_catalog("pair", **props)
+    reach = Reachability(catalog._load_file_io(location=root))
+    catalog.create_namespace("pair")
+    table = catalog.create_table("pair.t", schema=SCHEMA, properties={"history.expire.max-snapshot-age-ms": "0"})
+    other = CatalogServer(env, tmp_path / "second.log")
+    other.start()
+    try:
+        statuses: list[int] = []
+        for round_ in range(5):
+            table = catalog.load_table("pair.t")
+            table.append(rows(round_ * 10, 3))  # garbage for the next run: the previous snapshot expires
+            results: list[tuple[int, object]] = []
+            barrier = threading.Barrier(2)
+
+            def run(target: CatalogServer) -> None:
+                barrier.wait()
+                results.append(target.request("POST", "/ext/v1/gc/runs", {"wait": True, "orphans": "delete"}))
+
+            threads = [threading.Thread(target=run, args=(s,)) for s in (server, other)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=120)
+            statuses += [status for status, _ in results]
+            assert all(status in (200, 409) for status, _ in results), results
+            assert any(status == 200 for status, _ in results), results
+        status, answer = server.request("GET", "/ext/v1/gc/runs?page-size=1000")
+        # Runs that ran to the end (the database may hold runs other tests interrupted with kill -9).
+        spans = sorted((r["started-at"], r["finished-at"]) for r in answer["runs"] if r["status"] == "succeeded")
+        for earlier, later in zip(spans, spans[1:]):
+            assert later[0] >= earlier[1], f"runs overlapped: {earlier} and {later}"
+        table = catalog.load_table("pair.t")
+        assert ids(table) == sorted(i * 10 + k for i in range(5) for k in range(3))
+        assert reach.files_of(table.metadata_location, table.metadata) <= list_storage()
+        print(f"two servers: statuses {statuses}")
+    finally:
+        other.stop()
