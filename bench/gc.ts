@@ -21,6 +21,7 @@
 // (bench/run.sh starts a throwaway Postgres and an S3-compatible server and passes
 // --database-url and --s3-endpoint; without --s3-endpoint the S3 half of part 2 is skipped.)
 import { spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,7 +33,6 @@ import pg from 'pg';
 import type { AppDependencies } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import type { DatabaseHandle } from '../src/db/connect.js';
-import { openDatabase } from '../src/db/connect.js';
 import type { Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrator.js';
 import type { IndexedObject } from '../src/db/object-index-repository.js';
@@ -143,6 +143,33 @@ function logQuery(event: LogEvent) {
   }
 }
 
+/** The database as src/db/connect.ts opens it (a pg pool under Kysely), plus the log hook. */
+function openLoggedDatabase(url: string, config: Config): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: config.databasePoolSize,
+    connectionTimeoutMillis: config.databaseConnectTimeoutMs,
+    statement_timeout: config.databaseStatementTimeoutMs,
+    idleTimeoutMillis: 30_000,
+  });
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: logQuery });
+  return {
+    db,
+    kind: 'postgres',
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: () => db.destroy(),
+  };
+}
+
+/** The statements that took the most time in total (client-side time, summed over concurrent queries). */
+function topStatements(stats: QueryStats, n: number) {
+  return [...stats.byStatement.entries()]
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .slice(0, n)
+    .map(([statement, s]) => ({ statement, count: s.count, ms: round(s.ms, 1) }));
+}
+
 interface Catalog {
   url: string;
   config: Config;
@@ -174,22 +201,8 @@ async function openCatalog(label: string): Promise<Catalog> {
     CATALOG_GC_GRACE_MS: '0',
     ...(values['s3-endpoint'] ? { CATALOG_S3_ENDPOINT: values['s3-endpoint'], CATALOG_S3_PATH_STYLE: 'true', CATALOG_S3_REGION: 'us-east-1' } : {}),
   });
-  // As src/db/connect.ts opens it, plus the log hook.
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: config.databasePoolSize,
-    connectionTimeoutMillis: config.databaseConnectTimeoutMs,
-    statement_timeout: config.databaseStatementTimeoutMs,
-    idleTimeoutMillis: 30_000,
-  });
-  pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: logQuery });
-  const handle: DatabaseHandle = {
-    db,
-    kind: 'postgres',
-    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    close: () => db.destroy(),
-  };
+  const handle = openLoggedDatabase(url, config);
+  const db = handle.db;
   await migrate(db);
   const warehouse = await ensureWarehouse(db, config.warehouseName, config.warehouseLocation);
   const store = createObjectStore(config);
@@ -379,10 +392,7 @@ async function timedCollection(catalog: Catalog) {
       const end = stats.phases[i + 1]?.at ?? started + ms;
       phases[stats.phases[i].phase] = round(end - stats.phases[i].at, 1);
     }
-    const top = [...stats.byStatement.entries()]
-      .sort((a, b) => b[1].ms - a[1].ms)
-      .slice(0, 6)
-      .map(([statement, s]) => ({ statement, count: s.count, ms: round(s.ms, 1) }));
+    const top = topStatements(stats, 6);
     return { ms, run: finished, phases, top };
   } finally {
     recording = undefined;
@@ -544,7 +554,10 @@ async function deletionRate() {
 // 3. Index rate
 // ---------------------------------------------------------------------------------------------
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../test/fixtures/avro/gzip');
+/** This file, and the repository it is in (it also runs compiled, from dist/bench/gc.js). */
+const SCRIPT = fileURLToPath(import.meta.url);
+const REPO = SCRIPT.endsWith('.ts') ? join(dirname(SCRIPT), '..') : join(dirname(SCRIPT), '../..');
+const FIXTURES = join(REPO, 'test/fixtures/avro/gzip');
 
 /** The writer schema and header metadata of an Avro container file (records are not decoded). */
 async function containerHeader(path: string): Promise<{ schema: avro.Schema; meta: Record<string, Buffer> }> {
@@ -714,12 +727,18 @@ async function indexRate() {
   }
 }
 
-function runIndexWorker(url: string, concurrency: number): Promise<Record<string, number>> {
-  const script = fileURLToPath(import.meta.url);
+/**
+ * The worker runs compiled, as production runs the catalog (bench/run.sh builds dist/ first),
+ * so its memory has no TypeScript loader in it; under tsx when there is no fresh build.
+ */
+function runIndexWorker(url: string, concurrency: number): Promise<Record<string, unknown>> {
+  const compiled = join(REPO, 'dist/bench/gc.js');
+  const fresh = SCRIPT === compiled || (existsSync(compiled) && statSync(compiled).mtimeMs >= statSync(SCRIPT).mtimeMs);
+  const entry = fresh ? [compiled] : [...process.execArgv, SCRIPT];
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [...process.execArgv, '--max-old-space-size=192', script, '--index-worker', '--database-url', url, '--index-concurrency', String(concurrency)],
+      ['--max-old-space-size=192', ...entry, '--index-worker', '--database-url', url, '--index-concurrency', String(concurrency)],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
@@ -728,7 +747,7 @@ function runIndexWorker(url: string, concurrency: number): Promise<Record<string
     child.on('exit', (code) => {
       const last = out.trim().split('\n').pop() ?? '';
       if (code !== 0) return reject(new Error(`index worker exited with ${code}: ${out}`));
-      resolve(JSON.parse(last) as Record<string, number>);
+      resolve({ worker: fresh ? 'compiled' : 'tsx', ...(JSON.parse(last) as Record<string, unknown>) });
     });
   });
 }
@@ -741,13 +760,8 @@ async function indexWorker() {
     CATALOG_LOG_LEVEL: 'silent',
     CATALOG_GC_INDEX_CONCURRENCY: values['index-concurrency'],
   });
-  const handle = await openDatabase({
-    url: databaseUrl,
-    embeddedDataDir: '',
-    poolSize: config.databasePoolSize,
-    statementTimeoutMs: config.databaseStatementTimeoutMs,
-    connectionTimeoutMs: config.databaseConnectTimeoutMs,
-  });
+  const handle = openLoggedDatabase(databaseUrl!, config);
+  const stats: QueryStats = { byStatement: new Map(), phases: [] };
   try {
     const indexer = new ObjectIndexer(handle.db, createObjectStore(config), config.gc.indexConcurrency);
     const memory = sampleMemory(process.pid);
@@ -756,11 +770,16 @@ async function indexWorker() {
     let peakHeapMb = 0;
     const heapTimer = setInterval(() => (peakHeapMb = Math.max(peakHeapMb, process.memoryUsage().heapUsed / 2 ** 20)), 100);
     const cpuBefore = process.cpuUsage();
-    const pgBefore = await cpuSeconds((c) => c.startsWith('postgres'));
+    // Postgres backends name their database in their command line.
+    const database = new URL(databaseUrl!).pathname.slice(1);
+    const backends = (c: string) => c.startsWith('postgres') && c.includes(` ${database} `);
+    const pgBefore = await cpuSeconds(backends);
     const started = performance.now();
+    recording = stats;
     const progress = await indexer.indexPending();
+    recording = undefined;
     const seconds = (performance.now() - started) / 1000;
-    const pgAfter = await cpuSeconds((c) => c.startsWith('postgres'));
+    const pgAfter = await cpuSeconds(backends);
     const cpu = process.cpuUsage(cpuBefore);
     clearInterval(heapTimer);
     const peakRssMb = Math.max(memory.stop(), process.memoryUsage().rss / 2 ** 20);
@@ -776,7 +795,8 @@ async function indexWorker() {
         peakRssMb: round(peakRssMb),
         peakHeapUsedMb: round(peakHeapMb),
         indexerCores: round((cpu.user + cpu.system) / 1e6 / seconds, 2),
-        postgresCores: round((pgAfter - pgBefore) / seconds, 2),
+        postgresBackendCores: round((pgAfter - pgBefore) / seconds, 2),
+        topStatements: topStatements(stats, 8),
       }),
     );
   } finally {

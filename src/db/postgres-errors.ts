@@ -30,3 +30,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const message = error instanceof Error ? error.message : '';
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
 }
+
+/** gc_root_added refused a root on a file the collector has marked or deleted (SQLSTATE 55G01). */
+export function isReferenceToCollectedFile(error: unknown): boolean {
+  return codeOf(error) === '55G01';
+}

@@ -2,7 +2,7 @@
 // Client mistakes keep their 4xx; an unreachable database is a 503 the client may retry;
 // anything else is a 500 whose body names only an error id that the log line carries too.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable } from '../db/postgres-errors.js';
+import { isDatabaseUnavailable, isReferenceToCollectedFile } from '../db/postgres-errors.js';
 import { CatalogError } from '../iceberg/errors.js';
 import { UnsupportedLocationError } from '../storage/object-store.js';
 
@@ -35,6 +35,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     if (error instanceof UnsupportedLocationError) {
       return reply.code(400).send(errorBody(400, 'BadRequestException', error.message));
+    }
+    if (isReferenceToCollectedFile(error)) {
+      // The collector deleted (or is deleting) a file this commit names: the table moved on
+      // since the client read it. Refreshing gives it metadata that no longer names the file.
+      return reply.code(409).send(errorBody(409, 'CommitFailedException', `Commit refused: ${error.message}`));
     }
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'catalog database unavailable');

@@ -15,7 +15,7 @@ import { openCatalogDatabase } from '../../src/dependencies.js';
 import { NO_GC_METRICS } from '../../src/observability/metrics.js';
 import { fileUriToPath as toPath } from '../../src/storage/filesystem-store.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';
-import { RestClient, simpleSchema } from '../support/rest-client.js';
+import { RestClient, appendSnapshot, bigSnapshotId, simpleSchema } from '../support/rest-client.js';
 import { createDatabase, noPostgres, startTestCatalog, type TestCatalog } from '../support/test-catalog.js';
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -199,6 +199,22 @@ describe('collector on Postgres', { skip: noPostgres }, () => {
     for (const uri of stray) assert.equal(await catalog.store.get(uri), undefined);
     assert.deepEqual(await filesUnder(location), before);
     assert.ok((await filesUnder(root)).length > 0);
+  });
+
+  test('a commit naming a file the collector deleted is refused with 409, and changes nothing', async () => {
+    const gone = await sql<{ uri: string }>`SELECT uri FROM storage_object WHERE state = 'deleted' LIMIT 1`.execute(catalog.database.db);
+    assert.ok(gone.rows[0], 'an earlier test left a deleted file');
+    const created = await client.createTable(['gc'], { name: 'stale', schema: simpleSchema });
+    const id = bigSnapshotId();
+    const snapshot = { ...appendSnapshot(id, null, 1, created.body.metadata.location), 'manifest-list': gone.rows[0].uri };
+    const refused = await client.commit(['gc'], 'stale', [], [
+      { action: 'add-snapshot', snapshot },
+      { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id },
+    ]);
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.type, 'CommitFailedException');
+    const table = await client.loadTable(['gc'], 'stale');
+    assert.deepEqual(table.body.metadata.snapshots, []);
   });
 
   test('Prometheus metrics count runs, deletions and the index lag', async () => {
