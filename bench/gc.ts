@@ -18,12 +18,15 @@
 // next to the one --database-url names and dropped at the end.
 //
 // Usage: bash bench/run.sh gc [--only collect,delete,index,report] [--repeat 3]
-// (bench/run.sh starts a throwaway Postgres and an S3-compatible server and passes
-// --database-url and --s3-endpoint; without --s3-endpoint the S3 half of part 2 is skipped.)
+//          [--s3-delete-concurrency 1,4,8] [--keep-databases]
+// bench/run.sh builds dist/ (part 3's child runs compiled), starts a throwaway Postgres and an
+// S3-compatible server, and passes --database-url and --s3-endpoint. Run directly, it needs
+// AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_REGION for moto (any values); without
+// --s3-endpoint the S3 half of part 2 is skipped.
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -57,9 +60,13 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '10000,1000000' },
     garbage: { type: 'string', default: '1000' },
     'delete-files': { type: 'string', default: '20000' },
+    // Sweeper concurrency (DeleteObjects requests in flight) for the S3 runs; production's default is 4.
+    's3-delete-concurrency': { type: 'string', default: '4' },
     'index-manifests': { type: 'string', default: '100' },
     'index-entries': { type: 'string', default: '10000' },
     'report-files': { type: 'string', default: '1000000' },
+    // Leaves the databases in place, for inspection (drop them by hand: bench_gc_*).
+    'keep-databases': { type: 'boolean', default: false },
     // Internal: the child process of part 3.
     'index-worker': { type: 'boolean', default: false },
     'index-concurrency': { type: 'string', default: '4' },
@@ -110,6 +117,10 @@ async function createDatabase(label: string): Promise<string> {
 }
 
 async function dropDatabases() {
+  if (values['keep-databases']) {
+    if (createdDatabases.length > 0) console.log(`kept databases: ${createdDatabases.splice(0).join(', ')}`);
+    return;
+  }
   const admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
   try {
@@ -461,8 +472,14 @@ class NullStore implements ObjectStore {
   async *list(): AsyncIterable<StoredObject> {}
 }
 
-async function timeSweep(store: ObjectStore, objects: IndexedObject[], root: string, cpuOf?: () => Promise<number>) {
-  const sweeper = new Sweeper(store, DEFAULT_SWEEPER_OPTIONS);
+async function timeSweep(
+  store: ObjectStore,
+  objects: IndexedObject[],
+  root: string,
+  cpuOf?: () => Promise<number>,
+  concurrency = DEFAULT_SWEEPER_OPTIONS.concurrency,
+) {
+  const sweeper = new Sweeper(store, { ...DEFAULT_SWEEPER_OPTIONS, concurrency });
   const serverBefore = cpuOf ? await cpuOf() : 0;
   const selfBefore = process.cpuUsage();
   const started = performance.now();
@@ -527,26 +544,31 @@ async function deletionRate() {
   const serverCpu = () => cpuSeconds((cmdline) => cmdline.includes('moto_server') && new RegExp(`-p ${port}( |$)`).test(cmdline));
   if ((await serverCpu()) === 0) console.log(`  (no moto_server process on port ${port} found: its CPU is not reported)`);
   const store = new S3ObjectStore({ endpoint, region: 'us-east-1', forcePathStyle: true });
-  const root = `s3://warehouse/gc-bench-${Math.random().toString(36).slice(2, 8)}`;
-  const objects = objectsUnder(root);
-  const putStart = performance.now();
-  let next = 0;
-  await withTimeout(
-    'put',
-    Promise.all(
-      Array.from({ length: 32 }, async () => {
-        while (next < objects.length) await store.put(objects[next++].uri, body);
-      }),
-    ),
-  );
-  const putSeconds = (performance.now() - putStart) / 1000;
-  results.s3Put = { files: n, seconds: round(putSeconds, 1), filesPerSecond: round(n / putSeconds), writers: 32 };
-  console.log('S3 put (setup)', results.s3Put);
-  results.s3 = await timeSweep(store, objects, root, serverCpu);
-  let left = 0;
-  for await (const _ of store.list(root)) left += 1;
-  if (left !== 0) throw new Error(`${left} objects left in the bucket`);
-  console.log('sweep, S3-compatible server (moto)', results.s3);
+  const s3: Record<string, unknown>[] = [];
+  for (const concurrency of values['s3-delete-concurrency'].split(',').map(Number)) {
+    const root = `s3://warehouse/gc-bench-${Math.random().toString(36).slice(2, 8)}`;
+    const objects = objectsUnder(root);
+    const putStart = performance.now();
+    let next = 0;
+    await withTimeout(
+      'put',
+      Promise.all(
+        Array.from({ length: 32 }, async () => {
+          while (next < objects.length) await store.put(objects[next++].uri, body);
+        }),
+      ),
+    );
+    const putSeconds = (performance.now() - putStart) / 1000;
+    const put = { seconds: round(putSeconds, 1), filesPerSecond: round(n / putSeconds), writers: 32 };
+    console.log(`S3 put of ${n} objects (setup)`, put);
+    const swept = await timeSweep(store, objects, root, serverCpu, concurrency);
+    let left = 0;
+    for await (const _ of store.list(root)) left += 1;
+    if (left !== 0) throw new Error(`${left} objects left in the bucket`);
+    s3.push({ concurrency, ...swept, setupPut: put });
+    console.log(`sweep, S3-compatible server (moto), ${concurrency} batches at once`, swept);
+  }
+  results.s3 = s3;
   return results;
 }
 
@@ -768,7 +790,12 @@ async function indexWorker() {
     await new Promise((r) => setTimeout(r, 300));
     const baselineRssMb = process.memoryUsage().rss / 2 ** 20;
     let peakHeapMb = 0;
-    const heapTimer = setInterval(() => (peakHeapMb = Math.max(peakHeapMb, process.memoryUsage().heapUsed / 2 ** 20)), 100);
+    let peakBuffersMb = 0;
+    const heapTimer = setInterval(() => {
+      const usage = process.memoryUsage();
+      peakHeapMb = Math.max(peakHeapMb, usage.heapUsed / 2 ** 20);
+      peakBuffersMb = Math.max(peakBuffersMb, usage.arrayBuffers / 2 ** 20);
+    }, 100);
     const cpuBefore = process.cpuUsage();
     // Postgres backends name their database in their command line.
     const database = new URL(databaseUrl!).pathname.slice(1);
@@ -794,6 +821,7 @@ async function indexWorker() {
         baselineRssMb: round(baselineRssMb),
         peakRssMb: round(peakRssMb),
         peakHeapUsedMb: round(peakHeapMb),
+        peakArrayBuffersMb: round(peakBuffersMb),
         indexerCores: round((cpu.user + cpu.system) / 1e6 / seconds, 2),
         postgresBackendCores: round((pgAfter - pgBefore) / seconds, 2),
         topStatements: topStatements(stats, 8),
@@ -839,15 +867,22 @@ async function storageReport() {
 
 // ---------------------------------------------------------------------------------------------
 
+/** The machine is shared: each part records the 1-minute load average before and after it. */
+async function withLoad<T extends object>(run: () => Promise<T>): Promise<T & { loadAverage: [number, number] }> {
+  const before = round(loadavg()[0], 1);
+  const result = await run();
+  return { ...result, loadAverage: [before, round(loadavg()[0], 1)] };
+}
+
 if (values['index-worker']) {
   await indexWorker();
 } else {
   const results: Record<string, unknown> = {};
   try {
-    if (parts.has('collect')) results.collect = (await collectionCost()).summary;
-    if (parts.has('delete')) results.delete = await deletionRate();
-    if (parts.has('index')) results.index = await indexRate();
-    if (parts.has('report')) results.report = await storageReport();
+    if (parts.has('collect')) results.collect = await withLoad(async () => (await collectionCost()).summary);
+    if (parts.has('delete')) results.delete = await withLoad(deletionRate);
+    if (parts.has('index')) results.index = await withLoad(indexRate);
+    if (parts.has('report')) results.report = await withLoad(storageReport);
     console.log(JSON.stringify(results));
   } finally {
     await dropDatabases().catch(() => undefined);
