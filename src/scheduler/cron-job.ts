@@ -2,7 +2,7 @@
 // process, until stopped. Every replica schedules it; the job decides who does the work
 // (the collector takes a leader lock, so the other replicas' runs return at once).
 import { CronExpressionParser } from 'cron-parser';
-import type { JobLogger } from './periodic-job.js';
+import { JobRunner, type JobLogger } from './job-runner.js';
 
 export function isCronExpression(expression: string): boolean {
   try {
@@ -15,15 +15,17 @@ export function isCronExpression(expression: string): boolean {
 
 export class CronJob {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
   private stopped = true;
+  private readonly runner: JobRunner;
 
   constructor(
     readonly name: string,
     private readonly expression: string,
-    private readonly run: () => Promise<object | undefined>,
-    private readonly log: JobLogger,
-  ) {}
+    run: () => Promise<object | undefined>,
+    log: JobLogger,
+  ) {
+    this.runner = new JobRunner(name, run, log);
+  }
 
   start(): void {
     if (!this.stopped) return;
@@ -45,21 +47,13 @@ export class CronJob {
 
   /** One run now (skipped if one is already under way); errors are logged, never thrown. */
   runOnce(): Promise<void> {
-    this.running ??= this.run()
-      .then((result) => {
-        if (result) this.log.info({ job: this.name, ...result }, 'scheduled job ran');
-      })
-      .catch((error: unknown) => this.log.error({ job: this.name, err: error }, 'scheduled job failed'))
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.runner.runOnce();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.running;
+    await this.runner.idle();
   }
 }
