@@ -201,22 +201,18 @@ export class GarbageCollector {
     }
   }
 
-  private async propagate(progress: RunProgress) {
+  /**
+   * Uncount and recount to a fixpoint: each batch in its own transaction, or all inside `tx`
+   * (the sweep's mark transaction and the dry run's).
+   */
+  private async propagate(progress: RunProgress, tx?: Tx) {
+    const inTransaction = <T>(work: (t: Tx) => Promise<T>) => (tx ? work(tx) : this.db.transaction().execute(work));
     for (;;) {
-      const revived = await this.db.transaction().execute((tx) => recountRevived(tx, PROPAGATE_BATCH));
+      const revived = await inTransaction((t) => recountRevived(t, PROPAGATE_BATCH));
       this.reportRefused(progress, revived.refused);
-      const released = await this.db.transaction().execute((tx) => uncountReleased(tx, PROPAGATE_BATCH));
-      progress.add({ 'objects-released': released, 'objects-revived': revived.parents });
-      if (released === 0 && revived.parents === 0) return;
-    }
-  }
-
-  /** Both directions to a fixpoint inside `tx` (the sweep's mark transaction and the dry run's). */
-  private async propagateIn(tx: Tx, progress: RunProgress) {
-    for (;;) {
-      const revived = await recountRevived(tx, PROPAGATE_BATCH);
-      this.reportRefused(progress, revived.refused);
-      const released = await uncountReleased(tx, PROPAGATE_BATCH);
+      const released = await inTransaction((t) => uncountReleased(t, PROPAGATE_BATCH));
+      // Inside a dry run's transaction these changes are rolled back: not counted.
+      if (!tx) progress.add({ 'objects-released': released, 'objects-revived': revived.parents });
       if (released === 0 && revived.parents === 0) return;
     }
   }
@@ -228,7 +224,7 @@ export class GarbageCollector {
       // so no child of a live object can be marked.
       const marked = await this.db.transaction().execute(async (tx) => {
         await lockAgainstRevival(tx);
-        await this.propagateIn(tx, progress);
+        await this.propagate(progress, tx);
         return markForDeletion(tx, run.id, this.settings.graceMs, this.settings.sweepBatch);
       });
       if (marked.length === 0) return;
@@ -280,13 +276,13 @@ export class GarbageCollector {
         for (const plan of plans) {
           const ids = plan.expiredSnapshotIds.map((id) => int64Key(id));
           await releaseSnapshotRoots(tx, plan.tableId, ids, plan.releasedMetadataFiles);
-          await this.propagateIn(tx, progress);
+          await this.propagate(progress, tx);
           const name = [...plan.identifier.namespace, plan.identifier.name].join('.');
           await collect(tx, () => `snapshot expiry of ${name} (snapshots ${ids.join(', ') || 'none'}; refs ${plan.expiredRefs.join(', ') || 'none'})`);
         }
         for (const table of await dueDroppedTables(tx, this.settings.dropRetentionMs)) {
           await purgeDroppedTable(tx, table.tableId);
-          await this.propagateIn(tx, progress);
+          await this.propagate(progress, tx);
           const name = [...(table.namespace ?? []), table.name].join('.');
           const why = table.purgeRequested ? 'dropped with purgeRequested' : 'past the drop retention';
           await collect(tx, () => `purge of dropped table ${name} (dropped ${table.droppedAt.toISOString()}, ${why})`);

@@ -51,8 +51,8 @@ export class CatalogMetrics implements GcMetrics {
         name: 'catalog_gc_index_lag_seconds',
         help: 'Age of the oldest object waiting to be indexed',
         registers: [this.registry],
-        collect() {
-          this.set(last.seconds);
+        async collect() {
+          this.set((await refresh()).seconds);
         },
       });
     }

@@ -2,6 +2,7 @@
 // storage accounting, and a warehouse's drop retention.
 import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../../app.js';
+import { decodePageToken, encodePageToken } from '../../catalog/pagination.js';
 import type { GcRun } from '../../db/gc-run-repository.js';
 import type { TableStorage, WarehouseStorage } from '../../db/storage-report-repository.js';
 import { CatalogError, badRequest, notFound } from '../../iceberg/errors.js';
@@ -85,10 +86,10 @@ export function registerGcRoutes(app: FastifyInstance, deps: AppDependencies): v
       const run = UUID.test(request.params.runId) ? await gcRuns.find(request.params.runId) : undefined;
       if (!run) throw notFound(`No collection run with id ${request.params.runId}`);
       const size = pageSize(request.query.pageSize, 1000, 10_000);
-      const after = request.query.pageToken ? Buffer.from(request.query.pageToken, 'base64url').toString('utf8') : '';
+      const after = request.query.pageToken ? decodePageToken(request.query.pageToken, (v): v is string => typeof v === 'string') : '';
       const files = await gcRuns.files(run.id, size, after);
       return {
-        'next-page-token': files.length === size ? Buffer.from(files[files.length - 1].uri, 'utf8').toString('base64url') : null,
+        'next-page-token': files.length === size ? encodePageToken(files[files.length - 1].uri) : null,
         files: files.map((f) => ({ uri: f.uri, kind: f.kind, 'size-bytes': f.sizeBytes, reason: f.reason })),
       };
     },
