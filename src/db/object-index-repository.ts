@@ -58,6 +58,9 @@ export async function countPending(db: DbOrTx): Promise<{ objects: number; oldes
   return { objects: toNumber(row.rows[0]?.n ?? 0), oldest: row.rows[0]?.oldest ?? null };
 }
 
+/** Children written per statement: bounded so one huge manifest is not one huge statement. */
+const CHILD_BATCH = 5000;
+
 export interface EdgesRecorded {
   children: number;
   /** Children the parent needs that are already being deleted or gone: reported, never revived. */
@@ -81,12 +84,15 @@ export async function recordEdges(tx: Tx, parentId: number, children: ChildObjec
   for (let i = 0; i < unique.length; i += CHILD_BATCH) {
     const batch = unique.slice(i, i + CHILD_BATCH);
     const uris = batch.map((c) => c.uri);
-    // New children start released (count 0) until the increment below, if the parent is live.
-    await sql`
-      INSERT INTO storage_object (uri, kind, size_bytes, edges_state, released_at)
-      SELECT t.uri, t.kind, t.size, CASE WHEN t.kind IN ('metadata', 'manifest-list', 'manifest') THEN 'pending' ELSE 'leaf' END, now()
+    // A new child is written once, already counted when the parent is live; only children
+    // that existed before get an increment below.
+    const inserted = await sql<{ object_id: unknown }>`
+      INSERT INTO storage_object (uri, kind, size_bytes, edges_state, parent_count, released_at)
+      SELECT t.uri, t.kind, t.size, CASE WHEN t.kind IN ('metadata', 'manifest-list', 'manifest') THEN 'pending' ELSE 'leaf' END,
+        ${row.live ? 1 : 0}::int, CASE WHEN ${row.live}::boolean THEN NULL ELSE now() END
       FROM unnest(${uris}::text[], ${batch.map((c) => c.kind)}::text[], ${batch.map((c) => c.sizeBytes)}::bigint[]) AS t(uri, kind, size)
-      ON CONFLICT (uri) DO NOTHING`.execute(tx);
+      ON CONFLICT (uri) DO NOTHING RETURNING object_id`.execute(tx);
+    const fresh = new Set(inserted.rows.map((r) => String(r.object_id)));
     const ids = await sql<{ object_id: unknown; uri: string; state: string }>`
       WITH added AS (
         INSERT INTO object_edge (parent_id, child_id)
@@ -94,8 +100,9 @@ export async function recordEdges(tx: Tx, parentId: number, children: ChildObjec
         ON CONFLICT DO NOTHING RETURNING child_id)
       SELECT s.object_id, s.uri, s.state FROM added JOIN storage_object s ON s.object_id = added.child_id`.execute(tx);
     if (!row.live) continue;
-    const countable = ids.rows.filter((r) => r.state === 'live').map((r) => String(r.object_id));
-    refused.push(...ids.rows.filter((r) => r.state !== 'live').map((r) => r.uri));
+    const existing = ids.rows.filter((r) => !fresh.has(String(r.object_id)));
+    const countable = existing.filter((r) => r.state === 'live').map((r) => String(r.object_id));
+    refused.push(...existing.filter((r) => r.state !== 'live').map((r) => r.uri));
     if (countable.length > 0) {
       await sql`UPDATE storage_object SET parent_count = parent_count + 1, released_at = NULL
         WHERE object_id = ANY(${countable}::bigint[])`.execute(tx);
@@ -107,7 +114,6 @@ export async function recordEdges(tx: Tx, parentId: number, children: ChildObjec
   return { children: unique.length, refused, recorded: true };
 }
 
-const CHILD_BATCH = 5000;
 
 /** A read failed: `final` (the file is missing or unparseable) stops retrying. */
 export async function recordIndexFailure(db: DbOrTx, id: number, error: string, final: boolean): Promise<void> {

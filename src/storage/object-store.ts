@@ -41,7 +41,9 @@ export class ObjectStoreRouter implements ObjectStore {
     const groups = new Map<ObjectStore, string[]>();
     for (const uri of uris) {
       const store = this.storeFor(uri);
-      groups.set(store, [...(groups.get(store) ?? []), uri]);
+      const group = groups.get(store);
+      if (group) group.push(uri);
+      else groups.set(store, [uri]);
     }
     for (const [store, group] of groups) await store.delete(group);
   }

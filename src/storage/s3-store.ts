@@ -63,7 +63,9 @@ export class S3ObjectStore implements ObjectStore {
     const byBucket = new Map<string, string[]>();
     for (const uri of uris) {
       const { bucket, key } = parse(uri);
-      byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), key]);
+      const keys = byBucket.get(bucket);
+      if (keys) keys.push(key);
+      else byBucket.set(bucket, [key]);
     }
     for (const [bucket, keys] of byBucket) {
       for (let i = 0; i < keys.length; i += DELETE_BATCH) {
