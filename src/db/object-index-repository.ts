@@ -83,30 +83,44 @@ export async function recordEdges(tx: Tx, parentId: number, children: ChildObjec
   const refused: string[] = [];
   for (let i = 0; i < unique.length; i += CHILD_BATCH) {
     const batch = unique.slice(i, i + CHILD_BATCH);
-    const uris = batch.map((c) => c.uri);
     // A new child is written once, already counted when the parent is live; only children
-    // that existed before get an increment below.
-    const inserted = await sql<{ object_id: unknown }>`
-      INSERT INTO storage_object (uri, kind, size_bytes, edges_state, parent_count, released_at)
+    // that existed before get an increment below. Without a size it cannot be summed in a
+    // rollup (its size may be filled in later), so it is flagged from the start.
+    const inserted = await sql<{ object_id: unknown; uri: string; multi_ref: boolean }>`
+      INSERT INTO storage_object (uri, kind, size_bytes, edges_state, parent_count, released_at, multi_ref)
       SELECT t.uri, t.kind, t.size, CASE WHEN t.kind IN ('metadata', 'manifest-list', 'manifest') THEN 'pending' ELSE 'leaf' END,
-        ${row.live ? 1 : 0}::int, CASE WHEN ${row.live}::boolean THEN NULL ELSE now() END
-      FROM unnest(${uris}::text[], ${batch.map((c) => c.kind)}::text[], ${batch.map((c) => c.sizeBytes)}::bigint[]) AS t(uri, kind, size)
-      ON CONFLICT (uri) DO NOTHING RETURNING object_id`.execute(tx);
-    const fresh = new Set(inserted.rows.map((r) => String(r.object_id)));
-    const ids = await sql<{ object_id: unknown; uri: string; state: string }>`
-      WITH added AS (
-        INSERT INTO object_edge (parent_id, child_id)
-        SELECT ${parentId}::bigint, object_id FROM storage_object WHERE uri = ANY(${uris}::text[])
-        ON CONFLICT DO NOTHING RETURNING child_id)
-      SELECT s.object_id, s.uri, s.state FROM added JOIN storage_object s ON s.object_id = added.child_id`.execute(tx);
-    if (!row.live) continue;
-    const existing = ids.rows.filter((r) => !fresh.has(String(r.object_id)));
-    const countable = existing.filter((r) => r.state === 'live').map((r) => String(r.object_id));
-    refused.push(...existing.filter((r) => r.state !== 'live').map((r) => r.uri));
-    if (countable.length > 0) {
-      await sql`UPDATE storage_object SET parent_count = parent_count + 1, released_at = NULL
-        WHERE object_id = ANY(${countable}::bigint[])`.execute(tx);
+        ${row.live ? 1 : 0}::int, CASE WHEN ${row.live}::boolean THEN NULL ELSE now() END, t.size IS NULL
+      FROM unnest(${batch.map((c) => c.uri)}::text[], ${batch.map((c) => c.kind)}::text[], ${batch.map((c) => c.sizeBytes)}::bigint[]) AS t(uri, kind, size)
+      ON CONFLICT (uri) DO NOTHING RETURNING object_id, uri, multi_ref`.execute(tx);
+    const fresh = new Set(inserted.rows.map((r) => r.uri));
+    const edges = inserted.rows.map((r) => ({ id: String(r.object_id), multiRef: r.multi_ref }));
+    const olderUris = batch.filter((c) => !fresh.has(c.uri)).map((c) => c.uri);
+    if (olderUris.length > 0) {
+      const older = await lockOlderChildren(tx, olderUris, row.live);
+      const flag = older.filter((c) => !c.sole).map((c) => c.id);
+      // Before this parent's edge exists: flagging takes the child out of its other parent's sums.
+      if (flag.length > 0) await sql`SELECT gc_flag_multi_ref(${flag}::bigint[])`.execute(tx);
+      for (const c of older) edges.push({ id: c.id, multiRef: !c.sole });
+      if (row.live) {
+        refused.push(...older.filter((c) => c.state !== 'live').map((c) => c.uri));
+        const countable = older.filter((c) => c.state === 'live').map((c) => c.id);
+        if (countable.length > 0) {
+          await sql`UPDATE storage_object SET parent_count = parent_count + 1, released_at = NULL
+            WHERE object_id = ANY(${countable}::bigint[])`.execute(tx);
+        }
+      }
     }
+    await sql`
+      WITH added AS (
+        INSERT INTO object_edge (parent_id, child_id, multi_ref)
+        SELECT ${parentId}::bigint, t.id, t.multi_ref
+        FROM unnest(${edges.map((e) => e.id)}::bigint[], ${edges.map((e) => e.multiRef)}::boolean[]) AS t(id, multi_ref)
+        ON CONFLICT DO NOTHING RETURNING child_id, multi_ref)
+      INSERT INTO child_rollup AS r (parent_id, dir, files, bytes)
+      SELECT ${parentId}::bigint, gc_uri_dir(c.uri), count(*), sum(c.size_bytes)
+      FROM added JOIN storage_object c ON c.object_id = added.child_id WHERE NOT added.multi_ref
+      GROUP BY 2
+      ON CONFLICT (parent_id, dir) DO UPDATE SET files = r.files + excluded.files, bytes = r.bytes + excluded.bytes`.execute(tx);
   }
   await sql`UPDATE storage_object SET edges_state = 'indexed', children_counted = ${row.live},
       size_bytes = coalesce(size_bytes, ${parentSize}::bigint), index_error = NULL
@@ -114,6 +128,32 @@ export async function recordEdges(tx: Tx, parentId: number, children: ChildObjec
   return { children: unique.length, refused, recorded: true };
 }
 
+
+interface OlderChild {
+  id: string;
+  uri: string;
+  state: string;
+  /** Its one parent will be this one, and its count will follow it: summed in the rollup. */
+  sole: boolean;
+}
+
+/**
+ * Children that existed before this parent named them, locked in URI order (two indexers
+ * sharing children take them in the same order). Their other edges are counted after the
+ * lock, so an indexer that named the same child and committed meanwhile is seen.
+ */
+async function lockOlderChildren(tx: Tx, uris: string[], parentLive: boolean): Promise<OlderChild[]> {
+  const locked = await sql<{ object_id: unknown }>`
+    SELECT object_id FROM storage_object WHERE uri = ANY(${uris}::text[]) ORDER BY uri FOR UPDATE`.execute(tx);
+  const ids = locked.rows.map((r) => String(r.object_id));
+  const rows = await sql<{ object_id: unknown; uri: string; state: string; sole: boolean }>`
+    SELECT o.object_id, o.uri, o.state,
+      NOT o.multi_ref AND o.root_count = 0 AND o.size_bytes IS NOT NULL AND o.parent_count = 0
+        AND (o.state = 'live' OR NOT ${parentLive}::boolean)
+        AND NOT EXISTS (SELECT 1 FROM object_edge e WHERE e.child_id = o.object_id) AS sole
+    FROM storage_object o WHERE o.object_id = ANY(${ids}::bigint[])`.execute(tx);
+  return rows.rows.map((r) => ({ id: String(r.object_id), uri: r.uri, state: r.state, sole: r.sole }));
+}
 
 /** A read failed: `final` (the file is missing or unparseable) stops retrying. */
 export async function recordIndexFailure(db: DbOrTx, id: number, error: string, final: boolean): Promise<void> {
@@ -159,9 +199,13 @@ export async function recountRevived(tx: Tx, limit: number): Promise<{ parents: 
     RETURNING object_id`.execute(tx);
   const ids = parents.rows.map((r) => String(r.object_id));
   if (ids.length === 0) return { parents: 0, refused: [] };
-  const refused = await sql<{ uri: string }>`
-    SELECT DISTINCT c.uri FROM object_edge e JOIN storage_object c ON c.object_id = e.child_id
+  const refused = await sql<{ object_id: unknown; uri: string }>`
+    SELECT DISTINCT c.object_id, c.uri FROM object_edge e JOIN storage_object c ON c.object_id = e.child_id
     WHERE e.parent_id = ANY(${ids}::bigint[]) AND c.state <> 'live'`.execute(tx);
+  if (refused.rows.length > 0) {
+    // Their count no longer follows this parent's children_counted: out of the rollups.
+    await sql`SELECT gc_flag_multi_ref(${refused.rows.map((r) => String(r.object_id))}::bigint[])`.execute(tx);
+  }
   await sql`
     UPDATE storage_object c SET parent_count = c.parent_count + d.n, released_at = NULL
     FROM (SELECT child_id, count(*)::int AS n FROM object_edge WHERE parent_id = ANY(${ids}::bigint[]) GROUP BY child_id) d
@@ -226,8 +270,16 @@ export async function recordDeleted(db: Db, ids: number[]): Promise<void> {
   const list = ids.map(String);
   await db.transaction().execute(async (tx) => {
     await sql`UPDATE storage_object SET state = 'deleted', deleted_at = now() WHERE object_id = ANY(${list}::bigint[]) AND state = 'deleting'`.execute(tx);
+    await sql`DELETE FROM child_rollup WHERE parent_id = ANY(${list}::bigint[])`.execute(tx);
     await sql`DELETE FROM object_edge WHERE parent_id = ANY(${list}::bigint[])`.execute(tx);
-    await sql`DELETE FROM object_edge WHERE child_id = ANY(${list}::bigint[])`.execute(tx);
+    // A deleted child still summed under a parent that is not deleted with it leaves that sum.
+    await sql`
+      WITH gone AS (
+        DELETE FROM object_edge e WHERE e.child_id = ANY(${list}::bigint[]) RETURNING e.parent_id, e.child_id, e.multi_ref)
+      UPDATE child_rollup r SET files = r.files - d.files, bytes = r.bytes - d.bytes
+      FROM (SELECT g.parent_id, gc_uri_dir(c.uri) AS dir, count(*) AS files, coalesce(sum(c.size_bytes), 0) AS bytes
+            FROM gone g JOIN storage_object c ON c.object_id = g.child_id WHERE NOT g.multi_ref GROUP BY 1, 2) d
+      WHERE r.parent_id = d.parent_id AND r.dir = d.dir`.execute(tx);
   });
 }
 
