@@ -13,9 +13,9 @@
 //
 // Catalogs are synthetic but shaped as the collector leaves them: the tables are created
 // through the real TableService; snapshot rows are inserted with SQL, so the triggers keep
-// the roots; manifests and data files are storage_object rows with their counts, states and
-// edges as the indexer would have recorded them. Each part uses databases of its own, created
-// next to the one --database-url names and dropped at the end.
+// the roots; manifests and data files are storage_object rows with their counts, states,
+// edges and child sums as the indexer would have recorded them. Each part uses databases of
+// its own, created next to the one --database-url names and dropped at the end.
 //
 // Usage: bash bench/run.sh gc [--only collect,delete,index,report] [--repeat 3]
 //          [--s3-delete-concurrency 1,4,8] [--keep-databases]
@@ -315,6 +315,33 @@ async function populateTable(
       [loc, object_id, `${table.location}#${m}`, D],
     );
   }
+  const lists = await c.query<{ object_id: string }>(
+    `SELECT o.object_id FROM generate_series(1, $2::int) k
+     JOIN storage_object o ON o.uri = $1 || '/metadata/snap-' || ($3::bigint + k) || '-1-' || md5(k::text) || '.avro'`,
+    [loc, S, base],
+  );
+  await summarizeChildren(c, [...lists.rows, ...manifests.rows].map((r) => String(r.object_id)));
+}
+
+/**
+ * The multi_ref flags and child_rollup sums the indexer keeps (migrations/20261123000000_child_rollup.sql)
+ * for these parents, whose edges are all written: a child named more than once is flagged,
+ * every other child is summed under its one parent and directory.
+ */
+async function summarizeChildren(c: pg.Client, parentIds: string[]) {
+  await c.query(
+    `SELECT gc_flag_multi_ref(array(
+       SELECT e.child_id FROM object_edge e WHERE e.child_id IN (SELECT child_id FROM object_edge WHERE parent_id = ANY($1::bigint[]))
+       GROUP BY e.child_id HAVING count(*) > 1))`,
+    [parentIds],
+  );
+  await c.query(
+    `INSERT INTO child_rollup (parent_id, dir, files, bytes)
+     SELECT e.parent_id, gc_uri_dir(o.uri), count(*), sum(o.size_bytes)
+     FROM object_edge e JOIN storage_object o ON o.object_id = e.child_id
+     WHERE e.parent_id = ANY($1::bigint[]) AND NOT e.multi_ref GROUP BY 1, 2`,
+    [parentIds],
+  );
 }
 
 async function liveObjects(c: pg.Client): Promise<number> {
@@ -323,7 +350,7 @@ async function liveObjects(c: pg.Client): Promise<number> {
 }
 
 async function vacuumAnalyze(c: pg.Client) {
-  for (const t of ['storage_object', 'object_edge', 'snapshot', 'metadata_file', 'iceberg_table']) await c.query(`VACUUM ANALYZE ${t}`);
+  for (const t of ['storage_object', 'object_edge', 'child_rollup', 'snapshot', 'metadata_file', 'iceberg_table']) await c.query(`VACUUM ANALYZE ${t}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -379,6 +406,7 @@ async function makeGarbage(catalog: Catalog, table: { id: string; location: stri
        SELECT (($1::bigint[])[1 + (i - 1) % $3::int]), ($2::bigint[])[i] FROM generate_series(1, $4::int) i`,
       [m.rows.map((r) => r.object_id), d.rows.map((r) => r.object_id), manifests, dataFiles],
     );
+    await summarizeChildren(c, [listId, ...m.rows.map((r) => r.object_id)]);
     await c.query('COMMIT');
   } catch (error) {
     await c.query('ROLLBACK');
