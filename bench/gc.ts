@@ -168,7 +168,7 @@ function openLoggedDatabase(url: string, config: Config): DatabaseHandle {
   return {
     db,
     kind: 'postgres',
-    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: config.databasePoolSize }),
     close: () => db.destroy(),
   };
 }
@@ -217,7 +217,7 @@ async function openCatalog(label: string): Promise<Catalog> {
   await migrate(db);
   const warehouse = await ensureWarehouse(db, config.warehouseName, config.warehouseLocation);
   const store = createObjectStore(config);
-  const deps = await createDependencies(config, handle, store, { shuttingDown: false });
+  const deps = await createDependencies(config, handle, store, { started: true, shuttingDown: false });
   const setup = new pg.Client({ connectionString: url });
   await setup.connect();
   return {

@@ -130,7 +130,7 @@ start_catalog() {
   local name="$1"; shift
   local port; port="$(free_port)"
   mkdir -p "$RUN_DIR/$name"
-  env CATALOG_HOST=127.0.0.1 CATALOG_PORT="$port" CATALOG_METRICS_PORT=0 CATALOG_GC_SCHEDULE=off CATALOG_GC_ORPHAN_SCHEDULE=off CATALOG_DATA_DIR="$RUN_DIR/$name/data" CATALOG_LOG_LEVEL=warn "$@" \
+  env CATALOG_HOST=127.0.0.1 CATALOG_PORT="$port" CATALOG_METRICS_PORT=0 CATALOG_GC_SCHEDULE=off CATALOG_GC_ORPHAN_SCHEDULE=off CATALOG_SHUTDOWN_DRAIN_MS=0 CATALOG_DATA_DIR="$RUN_DIR/$name/data" CATALOG_LOG_LEVEL=warn "$@" \
     node --import tsx src/cli.ts serve > "$RUN_DIR/$name/server.log" 2>&1 &
   echo $! > "$RUN_DIR/$name/server.pid"
   for _ in $(seq 1 60); do

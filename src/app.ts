@@ -2,7 +2,7 @@
 // nothing listening. main.ts wires real dependencies; tests wire their own.
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { DroppedTables } from './catalog/dropped-tables.js';
 import type { NamespaceService } from './catalog/namespace-service.js';
 import type { CloneRegistry } from './clones/clone-registry.js';
@@ -19,6 +19,7 @@ import type { TableService } from './catalog/table-service.js';
 import type { Config } from './config.js';
 import type { BodyValidator } from './http/body-validation.js';
 import { registerErrorHandling } from './http/error-handler.js';
+import { registerRequestObservability, requestIdOf } from './http/request-observability.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { loadOpenApiDocument } from './http/openapi-document.js';
 import { registerGcRoutes } from './http/routes/gc-routes.js';
@@ -50,19 +51,53 @@ export interface AppDependencies {
   health: HealthChecks;
 }
 
-export async function buildApp(deps: AppDependencies, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+// Request lines never include headers, but errors logged whole might (an S3 SDK error carries
+// its request): credentials are cut from any log line that has them.
+const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  '*.headers.authorization',
+  '*.headers["x-amz-security-token"]',
+  '*.credentials',
+  '*.secretAccessKey',
+  '*.password',
+  '*.databaseUrl',
+];
+
+export interface BuildOptions {
+  /** false: no logging; a stream: JSON lines go there instead of standard output (tests). */
+  logger?: false | { write(line: string): void };
+}
+
+export async function buildApp(deps: AppDependencies, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger === false ? false : { level: deps.config.logLevel },
+    logger:
+      options.logger === false
+        ? false
+        : {
+            level: deps.config.logLevel,
+            redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+            timestamp: () => `,"time":"${new Date().toISOString()}"`,
+            ...(options.logger ? { stream: options.logger } : {}),
+          },
+    // One line per request, written by registerRequestObservability once the answer is sent.
+    logController: new LogController({ disableRequestLogging: true }),
+    // While closing, a request that still arrives on an open keep-alive connection is served,
+    // not refused: the drain (main.ts) has already steered new traffic elsewhere.
+    return503OnClosing: false,
     bodyLimit: deps.config.bodyLimitBytes,
+    // Time to receive a whole request (slow clients), and to answer it once received.
     requestTimeout: deps.config.requestTimeoutMs,
+    handlerTimeout: deps.config.requestTimeoutMs,
     // Namespace levels are joined by 0x1F, and names may contain almost anything.
     routerOptions: { maxParamLength: 2048 },
-    genReqId: () => crypto.randomUUID(),
+    genReqId: requestIdOf,
     // HEAD routes are declared explicitly: their answers differ from GET's (204, no body).
     exposeHeadRoutes: false,
   });
+  registerRequestObservability(app, deps.metrics);
   registerJsonBodyParser(app);
-  registerErrorHandling(app);
+  registerErrorHandling(app, deps.metrics);
   await app.register(swagger, { mode: 'static', specification: { document: loadOpenApiDocument() as never } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   registerHealthRoutes(app, deps.health);

@@ -35,7 +35,12 @@ export const SETTINGS = {
     kind: 'url',
     doc: 'Postgres connection URL. Unset: an embedded PGlite database in CATALOG_DATA_DIR/catalog-db.',
   },
-  databasePoolSize: { env: 'CATALOG_DATABASE_POOL_SIZE', kind: 'int', default: '10', doc: 'Postgres connections per replica.' },
+  databasePoolSize: {
+    env: 'CATALOG_DATABASE_POOL_SIZE',
+    kind: 'int',
+    default: '10',
+    doc: "Postgres connections per replica; the replica leading a collection holds one of them for the run. Replicas × this must stay below the server's max_connections.",
+  },
   databaseStatementTimeoutMs: {
     env: 'CATALOG_DATABASE_STATEMENT_TIMEOUT_MS',
     kind: 'int',
@@ -141,7 +146,24 @@ export const SETTINGS = {
     doc: 'Port of the Prometheus endpoint GET /metrics, on CATALOG_HOST (0 turns it off).',
   },
   bodyLimitBytes: { env: 'CATALOG_BODY_LIMIT_BYTES', kind: 'int', default: '10485760', doc: 'Largest accepted request body.' },
-  requestTimeoutMs: { env: 'CATALOG_REQUEST_TIMEOUT_MS', kind: 'int', default: '60000', doc: 'Requests running longer are cut off.' },
+  requestTimeoutMs: {
+    env: 'CATALOG_REQUEST_TIMEOUT_MS',
+    kind: 'int',
+    default: '60000',
+    doc: 'Time allowed to receive a request, and then to answer it: past it the answer is 503 (work under way, such as a commit, may still complete; clients treat a 503 on commit as unknown and check).',
+  },
+  shutdownDrainMs: {
+    env: 'CATALOG_SHUTDOWN_DRAIN_MS',
+    kind: 'int',
+    default: '5000',
+    doc: 'On SIGTERM, how long to keep serving with readiness already failing, so load balancers stop routing here before the port closes.',
+  },
+  shutdownTimeoutMs: {
+    env: 'CATALOG_SHUTDOWN_TIMEOUT_MS',
+    kind: 'int',
+    default: '20000',
+    doc: 'After the drain, how long requests in flight may take to finish before the process exits anyway. Keep drain + timeout below the pod\'s termination grace period.',
+  },
   logLevel: {
     env: 'CATALOG_LOG_LEVEL',
     kind: 'enum',
@@ -183,6 +205,8 @@ export interface Config {
   metricsPort: number;
   bodyLimitBytes: number;
   requestTimeoutMs: number;
+  shutdownDrainMs: number;
+  shutdownTimeoutMs: number;
   logLevel: string;
 }
 
@@ -285,6 +309,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     metricsPort: values.metricsPort as number,
     bodyLimitBytes: values.bodyLimitBytes as number,
     requestTimeoutMs: values.requestTimeoutMs as number,
+    shutdownDrainMs: values.shutdownDrainMs as number,
+    shutdownTimeoutMs: values.shutdownTimeoutMs as number,
     logLevel: values.logLevel as string,
   });
 }

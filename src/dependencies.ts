@@ -1,7 +1,7 @@
 // Builds the object graph from configuration: database, object storage, services.
 import { DroppedTables } from './catalog/dropped-tables.js';
 import { NamespaceService } from './catalog/namespace-service.js';
-import { TableCommitter, type CommitObserver } from './catalog/table-commit.js';
+import { TableCommitter } from './catalog/table-commit.js';
 import { TableLocations } from './catalog/table-locations.js';
 import { TableDocuments } from './catalog/table-documents.js';
 import { MetadataCache } from './catalog/metadata-cache.js';
@@ -18,6 +18,7 @@ import { SnapshotExpiry } from './gc/snapshot-expiry.js';
 import { StorageReport } from './gc/storage-report.js';
 import { DEFAULT_SWEEPER_OPTIONS, Sweeper } from './gc/sweeper.js';
 import { countPending } from './db/object-index-repository.js';
+import { countLiveClones } from './db/clone-repository.js';
 import { CatalogMetrics } from './observability/metrics.js';
 import { TableService } from './catalog/table-service.js';
 import type { AppDependencies } from './app.js';
@@ -51,7 +52,11 @@ export function openCatalogDatabase(config: Config): Promise<DatabaseHandle> {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** What the probes report about the process itself (main.ts sets it). */
 export interface Runtime {
+  /** Listening, with its scheduled jobs started. */
+  started: boolean;
+  /** SIGTERM received: readiness fails from then on. */
   shuttingDown: boolean;
 }
 
@@ -60,16 +65,23 @@ export async function createDependencies(
   database: DatabaseHandle,
   store: ObjectStore,
   runtime: Runtime,
-  observer?: CommitObserver,
 ): Promise<AppDependencies> {
   const { db } = database;
   const now = () => Date.now();
   const locations = new TableLocations(db);
   const documents = new TableDocuments(db, new MetadataCache(config.metadataCacheBytes));
-  const committer = new TableCommitter(db, store, locations, documents, { maxAttempts: config.commitMaxAttempts, now, observer });
+  const metrics = new CatalogMetrics({
+    indexLag: () => countPending(db),
+    pool: () => database.poolStats(),
+    clones: () => countLiveClones(db),
+  });
+  const committer = new TableCommitter(db, store, locations, documents, {
+    maxAttempts: config.commitMaxAttempts,
+    now,
+    observer: metrics,
+  });
   const migrations = await readMigrations();
   const snapshotExpiry = new SnapshotExpiry(db, documents, committer, now);
-  const metrics = new CatalogMetrics({ indexLag: () => countPending(db) });
   const collector = new GarbageCollector(
     db,
     store,
@@ -105,6 +117,7 @@ export async function createDependencies(
     warehouses: new WarehouseResolver(db, config.warehouseName),
     validateBody: createBodyValidator(),
     health: {
+      started: () => runtime.started,
       async ready() {
         if (runtime.shuttingDown) return { ok: false, reason: 'shutting down' };
         await sql`SELECT 1`.execute(db);

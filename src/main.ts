@@ -19,7 +19,7 @@ export async function serve(config: Config): Promise<void> {
         `database with location ${warehouse.location}. Use that location, or a new CATALOG_WAREHOUSE_NAME.`,
     );
   }
-  const runtime: Runtime = { shuttingDown: false };
+  const runtime: Runtime = { started: false, shuttingDown: false };
   const deps = await createDependencies(config, database, createObjectStore(config), runtime);
   const app = await buildApp(deps);
   const cloneExpiry = new PeriodicJob(
@@ -27,6 +27,7 @@ export async function serve(config: Config): Promise<void> {
     config.cloneExpiryIntervalMs,
     async () => {
       const dropped = await deps.cloneRegistry.dropExpired();
+      deps.metrics.clonesExpired(dropped.length);
       return dropped.length > 0 ? { dropped: dropped.map((d) => d.name) } : undefined;
     },
     app.log,
@@ -44,26 +45,39 @@ export async function serve(config: Config): Promise<void> {
   ];
   const metricsServer = config.metricsPort > 0 ? await deps.metrics.listen(config.host, config.metricsPort) : undefined;
 
+  // SIGTERM (Kubernetes: the pod is being deleted) starts the shutdown:
+  //  1. readiness fails at once, so endpoints controllers and load balancers stop routing
+  //     new requests here; the scheduled jobs stop, and a collection under way stops after
+  //     its current step, releasing the leader lock for another replica;
+  //  2. for the drain period the API keeps serving whatever still arrives;
+  //  3. then the port closes, requests in flight finish (up to the shutdown timeout), idle
+  //     keep-alive connections are closed, and the pool is closed last.
   let closing: Promise<void> | undefined;
   const shutdown = (signal: string) => {
     closing ??= (async () => {
-      app.log.info({ signal }, 'shutting down');
+      app.log.info({ signal, drainMs: config.shutdownDrainMs, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
       runtime.shuttingDown = true;
-      // Fastify stops accepting, lets in-flight requests finish, then we close the pool.
+      const stopJobs = (async () => {
+        await cloneExpiry.stop();
+        for (const job of jobs) await job.stop();
+        // What a run under way leaves unfinished, the next run resumes.
+        await deps.collector.stop();
+      })();
+      await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
       const deadline = setTimeout(() => {
-        app.log.error('shutdown deadline passed; exiting');
+        app.log.error('requests still in flight at the shutdown deadline; exiting');
         process.exit(1);
-      }, 25_000);
+      }, config.shutdownTimeoutMs);
       deadline.unref();
-      await cloneExpiry.stop();
-      for (const job of jobs) await job.stop();
-      // A run under way finishes its current step's transaction; what it leaves, the next run resumes.
-      await deps.collector.stop();
-      metricsServer?.close();
       await app.close();
+      await stopJobs;
+      metricsServer?.close();
       await database.close();
       app.log.info('stopped');
-    })();
+    })().catch((error: unknown) => {
+      app.log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    });
     return closing;
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
@@ -72,6 +86,7 @@ export async function serve(config: Config): Promise<void> {
   await app.listen({ host: config.host, port: config.port });
   if (config.cloneExpiryIntervalMs > 0) cloneExpiry.start();
   for (const job of jobs) job.start();
+  runtime.started = true;
   app.log.info(
     { database: database.kind, warehouse: config.warehouseName, location: config.warehouseLocation },
     'Iceberg REST catalog ready',

@@ -50,6 +50,7 @@ server_env=(
   CATALOG_HOST=127.0.0.1
   CATALOG_PORT="$port"
   CATALOG_DATA_DIR="$dir/data"
+  CATALOG_SHUTDOWN_DRAIN_MS=0
 )
 client_env=()
 

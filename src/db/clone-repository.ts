@@ -194,3 +194,11 @@ export async function dropExpiredTables(db: DbOrTx): Promise<{ tableId: string; 
     RETURNING table_id, warehouse_id, name`.execute(db);
   return result.rows.map((r) => ({ tableId: r.table_id, warehouseId: r.warehouse_id, name: r.name }));
 }
+
+/** Live clones across warehouses, with and without a TTL (for metrics). */
+export async function countLiveClones(db: DbOrTx): Promise<{ expiring: number; permanent: number }> {
+  const result = await sql<{ expiring: string; permanent: string }>`
+    SELECT count(*) FILTER (WHERE t.expires_at IS NOT NULL) AS expiring, count(*) FILTER (WHERE t.expires_at IS NULL) AS permanent
+    FROM table_lineage l JOIN iceberg_table t ON t.table_id = l.table_id WHERE t.dropped_at IS NULL`.execute(db);
+  return { expiring: Number(result.rows[0]?.expiring ?? 0), permanent: Number(result.rows[0]?.permanent ?? 0) };
+}

@@ -18,7 +18,7 @@ export interface DatabaseHandle {
   db: Db;
   kind: 'postgres' | 'embedded';
   /** Connections in use / idle / waiting, for metrics; undefined on the embedded database. */
-  poolStats(): { total: number; idle: number; waiting: number } | undefined;
+  poolStats(): { total: number; idle: number; waiting: number; max: number } | undefined;
   close(): Promise<void>;
 }
 
@@ -38,7 +38,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     return {
       db,
       kind: 'postgres',
-      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolSize }),
       close: () => db.destroy(),
     };
   }

@@ -1,12 +1,18 @@
 // One renderer for every error: the Iceberg error model {"error": {message, type, code}}.
-// Client mistakes keep their 4xx; an unreachable database is a 503 the client may retry;
-// anything else is a 500 whose body names only an error id that the log line carries too.
+// Client mistakes keep their 4xx; an unreachable database or a request past its deadline is
+// a 503 the client may retry; anything else is a 500. Every 5xx body names the request id,
+// which the response header and the log lines carry too, so a report can be traced.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, isReferenceToCollectedFile } from '../db/postgres-errors.js';
 import { CatalogError } from '../iceberg/errors.js';
+import type { HttpMetrics } from '../observability/metrics.js';
 import { UnsupportedLocationError } from '../storage/object-store.js';
+import { routeLabel } from './request-observability.js';
 
-export function errorBody(status: number, type: string, message: string) {
+export function errorBody(status: number, type: string, message: string, requestId?: string) {
+  if (status >= 500 && requestId) {
+    return { error: { message: `${message} (request id ${requestId})`, type, code: status, 'request-id': requestId } };
+  }
   return { error: { message, type, code: status } };
 }
 
@@ -24,14 +30,15 @@ const TYPE_BY_STATUS: Record<number, string> = {
   503: 'ServiceUnavailableException',
 };
 
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, metrics: Pick<HttpMetrics, 'commitConflict'>): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof CatalogError) {
       if (error.status === 503) {
         request.log.warn({ err: error }, 'service unavailable');
         reply.header('retry-after', '1');
       }
-      return reply.code(error.status).send(errorBody(error.status, error.type, error.message));
+      if (error.type === 'CommitFailedException') metrics.commitConflict(routeLabel(request));
+      return reply.code(error.status).send(errorBody(error.status, error.type, error.message, request.id));
     }
     if (error instanceof UnsupportedLocationError) {
       return reply.code(400).send(errorBody(400, 'BadRequestException', error.message));
@@ -39,6 +46,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (isReferenceToCollectedFile(error)) {
       // The collector deleted (or is deleting) a file this commit names: the table moved on
       // since the client read it. Refreshing gives it metadata that no longer names the file.
+      metrics.commitConflict(routeLabel(request));
       return reply.code(409).send(errorBody(409, 'CommitFailedException', `Commit refused: ${error.message}`));
     }
     if (isDatabaseUnavailable(error)) {
@@ -46,7 +54,15 @@ export function registerErrorHandling(app: FastifyInstance): void {
       reply.header('retry-after', '1');
       return reply
         .code(503)
-        .send(errorBody(503, 'ServiceUnavailableException', 'The catalog database is unavailable; retry shortly'));
+        .send(errorBody(503, 'ServiceUnavailableException', 'The catalog database is unavailable; retry shortly', request.id));
+    }
+    if (error.code === 'FST_ERR_HANDLER_TIMEOUT') {
+      // The work may still finish after this answer: for a commit, a 503 tells Iceberg clients
+      // the outcome is unknown, and they check the table before trying again.
+      request.log.warn({ route: routeLabel(request) }, 'request deadline passed');
+      return reply
+        .code(503)
+        .send(errorBody(503, 'ServiceUnavailableException', 'The request took longer than the catalog allows; retry', request.id));
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
@@ -55,7 +71,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     request.log.error({ err: error, errorId: request.id }, 'unexpected error');
     return reply
       .code(500)
-      .send(errorBody(500, 'InternalServerError', `Internal server error (error id ${request.id})`));
+      .send(errorBody(500, 'InternalServerError', 'Internal server error', request.id));
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -27,7 +27,7 @@ export async function startCatalogProcess(options: {
 }): Promise<CatalogProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [...options.entry, 'serve'], {
-    env: { ...process.env, CATALOG_HOST: '127.0.0.1', CATALOG_PORT: String(port), CATALOG_METRICS_PORT: '0', CATALOG_GC_SCHEDULE: 'off', ...options.env },
+    env: { ...process.env, CATALOG_HOST: '127.0.0.1', CATALOG_PORT: String(port), CATALOG_METRICS_PORT: '0', CATALOG_GC_SCHEDULE: 'off', CATALOG_SHUTDOWN_DRAIN_MS: '0', ...options.env },
     stdio: options.captureLog ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
   });
   const log: string[] = [];

@@ -56,6 +56,10 @@ export interface TestCatalogOptions {
   /** Defaults to a fresh temporary directory. */
   warehouseLocation?: string;
   env?: Record<string, string>;
+  /** Receives the JSON log lines (set CATALOG_LOG_LEVEL in env); without it nothing is logged. */
+  log?: string[];
+  /** Extra routes or hooks for a test, added before the server listens. */
+  extend?: (app: FastifyInstance) => void;
 }
 
 export async function startTestCatalog(options: TestCatalogOptions): Promise<TestCatalog> {
@@ -73,8 +77,10 @@ export async function startTestCatalog(options: TestCatalogOptions): Promise<Tes
   await migrate(database.db);
   await ensureWarehouse(database.db, config.warehouseName, config.warehouseLocation);
   const store = createObjectStore(config);
-  const deps = await createDependencies(config, database, store, { shuttingDown: false });
-  const app = await buildApp(deps, { logger: false });
+  const deps = await createDependencies(config, database, store, { started: true, shuttingDown: false });
+  const log = options.log;
+  const app = await buildApp(deps, { logger: log ? { write: (line: string) => void log.push(line) } : false });
+  options.extend?.(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -806,6 +806,8 @@ export interface components {
             code: number;
             /** @description Optional diagnostic lines; this server leaves it out. */
             stack?: string[];
+            /** @description On 5xx answers only: the request's id, as in the `X-Request-Id` response header and the server's log lines (an extension; Iceberg clients ignore fields they do not know). */
+            "request-id"?: string;
         };
         /** @description Body of every non-2xx answer that has a body. */
         IcebergErrorResponse: {
@@ -1757,7 +1759,7 @@ export interface components {
                 "application/json": components["schemas"]["IcebergErrorResponse"];
             };
         };
-        /** @description An unexpected server-side failure. The message carries an error id that also appears in the server log; internals are not exposed. */
+        /** @description An unexpected server-side failure. The message and `request-id` carry the request id that also appears in the `X-Request-Id` header and the server log; internals are not exposed. */
         ServerError: {
             headers: {
                 [name: string]: unknown;

@@ -34,6 +34,7 @@ class CatalogServer:
             "CATALOG_HOST": "127.0.0.1",
             "CATALOG_PORT": str(self.port),
             "CATALOG_METRICS_PORT": "0",
+            "CATALOG_SHUTDOWN_DRAIN_MS": "0",
             "CATALOG_LOG_LEVEL": "warn",
             **env,
         }
