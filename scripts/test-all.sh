@@ -3,7 +3,9 @@
 #
 #  1. installs what it needs: npm packages, Postgres (Debian), a Python venv with PyIceberg,
 #     PySpark and moto (PyPI), the Iceberg Spark jars (Maven Central);
-#  2. static checks: TypeScript, generated OpenAPI types up to date;
+#  2. static checks: TypeScript, generated OpenAPI types up to date; the image and the Helm
+#     chart (scripts/test-k8s.sh: hadolint, helm lint/template, kubeconform, and the image's
+#     file layout run as the Dockerfile runs it);
 #  3. unit tests;
 #  4. starts a real Postgres and a real S3-compatible server (moto) on loopback;
 #  5. integration tests against them;
@@ -12,7 +14,7 @@
 #     the last); the collector's randomized model test (PyIceberg, kill -9) on local and S3;
 #  7. stops everything it started and prints one total line: "N passed, N failed, N skipped".
 #
-# Set TEST_ONLY to a space-separated subset of: static unit integration pyiceberg spark gc rck
+# Set TEST_ONLY to a space-separated subset of: static k8s unit integration pyiceberg spark gc rck
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +23,7 @@ ENV_SCRIPTS="$ROOT/scripts/test-env"
 RUN_DIR="$(mktemp -d /tmp/catalog-test.XXXXXX)"
 RESULTS="$RUN_DIR/results"
 mkdir -p "$RESULTS"
-STAGES="${TEST_ONLY:-static unit integration pyiceberg spark gc rck}"
+STAGES="${TEST_ONLY:-static k8s unit integration pyiceberg spark gc rck}"
 
 log() { printf '\n=== %s\n' "$*"; }
 wants() { [[ " $STAGES " == *" $1 "* ]]; }
@@ -62,6 +64,15 @@ if wants static; then
   if npx tsc -p tsconfig.json --noEmit; then passed=$((passed+1)); echo "typecheck ok"; else failed=$((failed+1)); fi
   if bash scripts/check-generated-types.sh; then passed=$((passed+1)); else failed=$((failed+1)); fi
   printf '%s %s 0\n' "$passed" "$failed" > "$RESULTS/static.counts"
+fi
+
+if wants k8s; then
+  log "image and Helm chart checks"
+  bash scripts/test-k8s.sh 2>&1 | tee "$RESULTS/k8s.out"
+  summary="$(tail -1 "$RESULTS/k8s.out")"
+  if [[ "$summary" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    printf '%s %s 0\n' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" > "$RESULTS/k8s.counts"
+  else record_failure k8s "the checks produced no summary"; fi
 fi
 
 # Node's test runner: spec output to the console, TAP to a file for the totals.
