@@ -69,8 +69,9 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
 
 # No tini / --init: node runs as PID 1, where the kernel applies no default action to
 # SIGTERM, so an unhandled SIGTERM would be ignored until the kill after the grace period.
-# The app installs its own SIGTERM/SIGINT handlers (drain, then close), and it spawns no
-# child processes, so there are no zombies to reap either.
+# `serve` installs its own SIGTERM/SIGINT handlers (drain, then close) and so does `gc` (the
+# run stops after its current step); `migrate` is one transaction, which Postgres rolls back
+# if the process dies. None spawns child processes, so there are no zombies to reap either.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "dist/src/cli.js"]
 CMD ["serve"]

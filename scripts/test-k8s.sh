@@ -453,6 +453,16 @@ refuse "service.type=Internal" "service.type" --set service.type=Internal
 refuse "podDisruptionBudget.maxUnavailable=0" "maxUnavailable" --set podDisruptionBudget.maxUnavailable=0
 refuse "grace period not above drain + shutdown timeout" "terminationGracePeriodSeconds" --set terminationGracePeriodSeconds=25
 refuse "only one of the S3 keys" "s3Credentials" --set s3Credentials.accessKeyId=AKIAEXAMPLE
+refuse "gc CronJob schedule with a seconds field" "gcCronJob.schedule" --set gcCronJob.enabled=true --set-string 'gcCronJob.schedule=0 */5 * * * *'
+refuse "gc CronJob inheriting a six-field CATALOG_GC_SCHEDULE" "five fields" --set gcCronJob.enabled=true --set-string 'config.CATALOG_GC_SCHEDULE=0 */5 * * * *'
+
+# Schema-valid but refused by the API server: rollingUpdate settings under Recreate.
+if helm_template --set strategy.type=Recreate >"$work/recreate.out" 2>&1 \
+  && grep -q 'type: Recreate' "$work/recreate.out" && ! grep -q 'rollingUpdate:' "$work/recreate.out"; then
+  ok "strategy.type=Recreate renders no rollingUpdate block"
+else
+  not_ok "strategy.type=Recreate renders no rollingUpdate block" "$(tail_of "$work/recreate.out" 3)"
+fi
 
 # A manifest kubeconform must reject: a wrong type and an unknown field. If it passed, the
 # "valid" results above would mean nothing (e.g. schemas not found and silently skipped).

@@ -53,14 +53,21 @@ export interface AppDependencies {
 
 // Request lines never include headers, but errors logged whole might (an S3 SDK error carries
 // its request): credentials are cut from any log line that has them.
+// pino's wildcards span one level, so the nestings errors actually have are spelled out.
 const REDACTED_LOG_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   '*.headers.authorization',
+  '*.headers.cookie',
   '*.headers["x-amz-security-token"]',
+  '*.*.headers.authorization',
+  '*.*.headers["x-amz-security-token"]',
   '*.credentials',
+  '*.*.credentials',
   '*.secretAccessKey',
+  '*.*.secretAccessKey',
   '*.password',
+  '*.*.password',
   '*.databaseUrl',
 ];
 

@@ -28,6 +28,11 @@ async function collectOnce(config: Config, args: string[]): Promise<number> {
     const pending = await pendingMigrations(database.db, await readMigrations());
     if (pending.length > 0) throw new ConfigError(`the database has pending migrations (${pending.map((m) => m.name).join(', ')}); run migrate first`);
     const deps = await createDependencies(config, database, createObjectStore(config), { started: true, shuttingDown: false });
+    // A Job pod gets SIGTERM on deletion, a node drain or its deadline: the run stops after
+    // its current step (the next run resumes it) instead of being killed mid-step.
+    const stop = () => void deps.collector.stop();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
     const started = await deps.collector.start({ trigger: 'schedule', ...options });
     if (!started) {
       console.log(JSON.stringify({ msg: 'another collection run is under way; nothing to do' }));

@@ -57,19 +57,18 @@ export async function serve(config: Config): Promise<void> {
     closing ??= (async () => {
       app.log.info({ signal, drainMs: config.shutdownDrainMs, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
       runtime.shuttingDown = true;
-      const stopJobs = (async () => {
-        await cloneExpiry.stop();
-        for (const job of jobs) await job.stop();
-        // What a run under way leaves unfinished, the next run resumes.
-        await deps.collector.stop();
-      })();
+      // The collector is told first: a scheduled job's stop() waits for its run, which only
+      // ends early once the collector knows. What a run leaves unfinished, the next resumes.
+      const stopJobs = Promise.all([deps.collector.stop(), cloneExpiry.stop(), ...jobs.map((job) => job.stop())]);
       await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
+      let pending = 'requests in flight';
       const deadline = setTimeout(() => {
-        app.log.error('requests still in flight at the shutdown deadline; exiting');
+        app.log.error({ pending }, 'shutdown deadline passed; exiting');
         process.exit(1);
       }, config.shutdownTimeoutMs);
       deadline.unref();
       await app.close();
+      pending = 'the collection run under way (it stops after its current step)';
       await stopJobs;
       metricsServer?.close();
       await database.close();

@@ -184,6 +184,9 @@ Deployment template so that every render, lint and install meets them.
 {{- if and .Values.gcCronJob.enabled (eq (include "catalog.gcSchedule" .) "off") -}}
 {{- fail "gcCronJob.enabled needs a schedule: set gcCronJob.schedule, or config.CATALOG_GC_SCHEDULE to a cron expression" -}}
 {{- end -}}
+{{- if and .Values.gcCronJob.enabled (ne (len (splitList " " (include "catalog.gcSchedule" . | trim | regexReplaceAll " +" " "))) 5) -}}
+{{- fail (printf "the gc CronJob's schedule (%q) needs the five fields of a Kubernetes CronJob; the seconds field the catalog's own scheduler accepts is not allowed there" (include "catalog.gcSchedule" .)) -}}
+{{- end -}}
 {{- if and .Values.metrics.serviceMonitor.enabled (eq (include "catalog.envString" .Values.config.CATALOG_METRICS_PORT) "0") -}}
 {{- fail "metrics.serviceMonitor.enabled needs config.CATALOG_METRICS_PORT other than 0" -}}
 {{- end -}}

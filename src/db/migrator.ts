@@ -64,6 +64,9 @@ export async function migrate(db: Db, migrations?: Migration[]): Promise<string[
   return db.transaction().execute(async (tx) => {
     // The lock comes first, so even creating the ledger happens once among racing replicas.
     await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(tx);
+    // A backfill over a large object index may run for minutes; the pool's statement timeout
+    // is meant for requests, and a migration cut off by it could never complete.
+    await sql`SET LOCAL statement_timeout = 0`.execute(tx);
     await LEDGER.execute(tx);
     const pending = await pendingMigrations(tx as unknown as Db, all);
     for (const m of pending) {

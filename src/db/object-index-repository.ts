@@ -96,7 +96,7 @@ export async function recordEdges(tx: Tx, parentId: number, children: ChildObjec
     const edges = inserted.rows.map((r) => ({ id: String(r.object_id), multiRef: r.multi_ref }));
     const olderUris = batch.filter((c) => !fresh.has(c.uri)).map((c) => c.uri);
     if (olderUris.length > 0) {
-      const older = await lockOlderChildren(tx, olderUris, row.live);
+      const older = await lockOlderChildren(tx, olderUris);
       const flag = older.filter((c) => !c.sole).map((c) => c.id);
       // Before this parent's edge exists: flagging takes the child out of its other parent's sums.
       if (flag.length > 0) await sql`SELECT gc_flag_multi_ref(${flag}::bigint[])`.execute(tx);
@@ -142,14 +142,15 @@ interface OlderChild {
  * sharing children take them in the same order). Their other edges are counted after the
  * lock, so an indexer that named the same child and committed meanwhile is seen.
  */
-async function lockOlderChildren(tx: Tx, uris: string[], parentLive: boolean): Promise<OlderChild[]> {
+async function lockOlderChildren(tx: Tx, uris: string[]): Promise<OlderChild[]> {
   const locked = await sql<{ object_id: unknown }>`
     SELECT object_id FROM storage_object WHERE uri = ANY(${uris}::text[]) ORDER BY uri FOR UPDATE`.execute(tx);
   const ids = locked.rows.map((r) => String(r.object_id));
   const rows = await sql<{ object_id: unknown; uri: string; state: string; sole: boolean }>`
     SELECT o.object_id, o.uri, o.state,
       NOT o.multi_ref AND o.root_count = 0 AND o.size_bytes IS NOT NULL AND o.parent_count = 0
-        AND (o.state = 'live' OR NOT ${parentLive}::boolean)
+        -- A tombstone summed now would never leave the sum: recordDeleted has been and gone.
+        AND o.state = 'live'
         AND NOT EXISTS (SELECT 1 FROM object_edge e WHERE e.child_id = o.object_id) AS sole
     FROM storage_object o WHERE o.object_id = ANY(${ids}::bigint[])`.execute(tx);
   return rows.rows.map((r) => ({ id: String(r.object_id), uri: r.uri, state: r.state, sole: r.sole }));

@@ -40,8 +40,10 @@ export function registerRequestObservability(app: FastifyInstance, metrics: Http
       durationMs: Math.round(reply.elapsedTime * 10) / 10,
       remoteAddress: request.ip,
     };
-    if (status >= 500) request.log.warn(line, 'request failed');
-    else if (route.startsWith(PROBE_PREFIX)) request.log.debug(line, 'probe');
+    // A failing readiness probe (503 while draining or while the database is away) is the
+    // probe doing its job, not a failed request.
+    if (route.startsWith(PROBE_PREFIX)) request.log.debug(line, 'probe');
+    else if (status >= 500) request.log.warn(line, 'request failed');
     else request.log.info(line, 'request');
   });
 }

@@ -58,6 +58,17 @@ describe('request ids, logs and metrics', { skip: noPostgres }, () => {
         app.get('/test/crash', async () => {
           throw new Error('an internal detail');
         });
+        // What an SDK error logged whole can carry: the request it sent, with credentials.
+        app.get('/test/log-credentials', async (request) => {
+          request.log.error(
+            {
+              err: { message: 'upstream refused', request: { headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIDSECRET1' } } },
+              upstream: { credentials: { secretAccessKey: 'SECRET2' }, password: 'SECRET3' },
+            },
+            'upstream call failed',
+          );
+          return { logged: true };
+        });
       },
     });
     client = new RestClient(catalog.baseUrl);
@@ -102,6 +113,11 @@ describe('request ids, logs and metrics', { skip: noPostgres }, () => {
     assert.ok(requestLines.every((l) => typeof l.durationMs === 'number' && l.durationMs >= 0));
     assert.equal(lines().filter((l) => l.reqId === 'one-line-1').length, 1, 'exactly one line for the request');
     assert.ok(!log.some((l) => l.includes('s3cr3t')), 'the authorization header is never logged');
+    await client.request('GET', '/test/log-credentials');
+    const logged = lines().find((l) => l.msg === 'upstream call failed');
+    assert.ok(logged, 'the error was logged');
+    assert.match(JSON.stringify(logged), /\[redacted\]/);
+    assert.ok(!log.some((l) => /AKIDSECRET1|SECRET2|SECRET3/.test(l)), 'credentials nested in a logged error are redacted');
     assert.ok(!log.some((l) => l.includes(database.url)), 'the database URL is never logged');
   });
 
