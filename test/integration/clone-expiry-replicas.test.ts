@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startCatalogProcess, type CatalogProcess } from '../support/catalog-process.js';
+import { exitOf, startCatalogProcess, type CatalogProcess } from '../support/catalog-process.js';
 import { RestClient, simpleSchema } from '../support/rest-client.js';
 import { createDatabase, noPostgres } from '../support/test-catalog.js';
 
@@ -51,7 +51,7 @@ describe('clone expiry with two catalog processes', { skip: noPostgres }, () => 
 
   after(async () => {
     for (const r of replicas) r.child.kill('SIGTERM');
-    await Promise.all(replicas.map((r) => new Promise((resolve) => (r.child.exitCode !== null ? resolve(null) : r.child.once('exit', resolve)))));
+    await Promise.all(replicas.map(exitOf));
     await database?.drop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startCatalogProcess, type CatalogProcess } from '../support/catalog-process.js';
+import { exitOf, startCatalogProcess, type CatalogProcess } from '../support/catalog-process.js';
 import { RestClient, simpleSchema } from '../support/rest-client.js';
 import { createDatabase, noPostgres } from '../support/test-catalog.js';
 
@@ -33,11 +33,6 @@ function startReplica(databaseUrl: string, dataDir: string): Promise<CatalogProc
 
 const probe = (replica: CatalogProcess, path: string) =>
   fetch(`${replica.baseUrl}${path}`).then((r) => r.status, () => 0);
-
-const exited = (replica: CatalogProcess) =>
-  new Promise<number | null>((resolve) =>
-    replica.child.exitCode !== null ? resolve(replica.child.exitCode) : replica.child.once('exit', (code) => resolve(code)),
-  );
 
 describe('graceful shutdown under commit load', { skip: noPostgres }, () => {
   let database: { url: string; drop: () => Promise<void> };
@@ -73,7 +68,7 @@ describe('graceful shutdown under commit load', { skip: noPostgres }, () => {
     try {
       await sleep(1500);
       beforeSigterm = load.acknowledged.length;
-      const aExited = exited(a);
+      const aExited = exitOf(a);
       sigtermAt = Date.now();
       load.sigtermAt = sigtermAt;
       a.child.kill('SIGTERM');

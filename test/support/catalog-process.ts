@@ -19,6 +19,12 @@ export interface CatalogProcess {
   log: string[];
 }
 
+/** The process's exit code once it has exited (at once if it already has). */
+export function exitOf(catalog: CatalogProcess): Promise<number | null> {
+  const { child } = catalog;
+  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+}
+
 export async function startCatalogProcess(options: {
   /** Node arguments before `serve`: e.g. ['dist/src/cli.js'] or ['--import', 'tsx', 'src/cli.ts']. */
   entry: string[];
