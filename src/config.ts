@@ -3,6 +3,7 @@
 // table generates the README's configuration section (see docs), so defaults live in one place.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { canonicalObjectUri } from './gc/object-uri.js';
 import { fileUri, fileUriToPath } from './storage/filesystem-store.js';
 import { isCronExpression } from './scheduler/cron-job.js';
 
@@ -64,6 +65,11 @@ export const SETTINGS = {
     env: 'CATALOG_WAREHOUSE_LOCATION',
     kind: 'string',
     doc: 'Root URI of that warehouse: s3://bucket/prefix or file:///path. Unset: file://CATALOG_DATA_DIR/warehouse.',
+  },
+  warehouseAllowedRoots: {
+    env: 'CATALOG_WAREHOUSE_ALLOWED_ROOTS',
+    kind: 'string',
+    doc: 'Comma-separated URIs under which a warehouse clone may create a new warehouse root (which must be empty or not exist yet); the catalog deletes files only under roots it created there or was configured with. Unset: file://CATALOG_DATA_DIR/warehouses. `none` allows no new roots.',
   },
   s3Endpoint: { env: 'CATALOG_S3_ENDPOINT', kind: 'url', doc: 'S3 endpoint for S3-compatible stores; unset for AWS S3.' },
   s3Region: { env: 'CATALOG_S3_REGION', kind: 'string', default: 'us-east-1', doc: 'S3 region.' },
@@ -189,6 +195,8 @@ export interface Config {
   migrateOnStart: boolean;
   warehouseName: string;
   warehouseLocation: string;
+  /** Canonical roots under which new warehouse roots may be created (warehouse clones). */
+  warehouseAllowedRoots: readonly string[];
   s3: { endpoint?: string; region: string; pathStyle: boolean; clientEndpoint?: string };
   commitMaxAttempts: number;
   metadataCacheBytes: number;
@@ -211,6 +219,25 @@ export interface Config {
 }
 
 export class ConfigError extends Error {}
+
+/** A warehouse root as the catalog compares it: canonical, no trailing slash, s3:// or file:///. */
+function canonicalRoot(variable: string, raw: string): string {
+  const root = canonicalObjectUri(raw.trim()).replace(/\/+$/, '');
+  if (!/^(s3:\/\/[^/]+|file:\/\/\/.+)/.test(root) || root.includes('\0') || /\/\.\.(\/|$)/.test(root)) {
+    throw new ConfigError(`${variable}: expected an s3:// or file:// URI, got "${raw}"`);
+  }
+  return root;
+}
+
+function allowedRoots(raw: string | undefined, dataDir: string): string[] {
+  if (raw === undefined) return [fileUri(resolve(dataDir, 'warehouses'))];
+  if (raw.trim() === 'none') return [];
+  return raw
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '')
+    .map((r) => canonicalRoot('CATALOG_WAREHOUSE_ALLOWED_ROOTS', r));
+}
 
 function parseValue(name: string, setting: Setting, raw: string): string | number | boolean {
   switch (setting.kind) {
@@ -261,10 +288,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     values[name] = raw === undefined || raw === '' ? undefined : parseValue(name, setting, raw);
   }
   const dataDir = resolve(values.dataDir as string);
-  const warehouseLocation = ((values.warehouseLocation as string | undefined) ?? fileUri(resolve(dataDir, 'warehouse'))).replace(/\/+$/, '');
-  if (!/^(s3|file):\/\//.test(warehouseLocation)) {
-    throw new ConfigError(`CATALOG_WAREHOUSE_LOCATION: expected an s3:// or file:// URI, got "${warehouseLocation}"`);
-  }
+  const warehouseLocation = canonicalRoot(
+    'CATALOG_WAREHOUSE_LOCATION',
+    (values.warehouseLocation as string | undefined) ?? fileUri(resolve(dataDir, 'warehouse')),
+  );
   // The orphan sweep deletes unregistered files under the warehouse root: the embedded
   // database must never be one of them.
   const embeddedDb = resolve(dataDir, 'catalog-db');
@@ -288,6 +315,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     migrateOnStart: values.migrateOnStart as boolean,
     warehouseName: values.warehouseName as string,
     warehouseLocation,
+    warehouseAllowedRoots: Object.freeze(allowedRoots(values.warehouseAllowedRoots as string | undefined, dataDir)),
     s3: Object.freeze({
       endpoint: values.s3Endpoint as string | undefined,
       region: values.s3Region as string,

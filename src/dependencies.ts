@@ -96,6 +96,7 @@ export async function createDependencies(
       runRetentionMs: 30 * DAY_MS,
       sweepBatch: 1000 * config.gc.deleteConcurrency,
       dryRunListLimit: 100_000,
+      orphanDeletion: config.gc.orphanMode === 'delete',
     },
     metrics,
   );
@@ -104,7 +105,7 @@ export async function createDependencies(
     namespaces: new NamespaceService(db),
     tables: new TableService(db, store, locations, committer, documents, now),
     droppedTables: new DroppedTables(db, locations),
-    clones: new CloneService(db, store, locations, documents, now),
+    clones: new CloneService(db, store, locations, documents, now, config.warehouseAllowedRoots),
     cloneRegistry: new CloneRegistry(db, now),
     tableSwap: new TableSwap(db),
     namespacePoints: new NamespacePoints(db, store, documents, now),

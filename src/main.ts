@@ -3,7 +3,7 @@ import { buildApp } from './app.js';
 import { ConfigError, type Config } from './config.js';
 import { createDependencies, createObjectStore, openCatalogDatabase, type Runtime } from './dependencies.js';
 import { migrate } from './db/migrator.js';
-import { ensureWarehouse } from './db/warehouse-repository.js';
+import { ensureWarehouse, manageRootsUnder } from './db/warehouse-repository.js';
 import { CronJob } from './scheduler/cron-job.js';
 import { PeriodicJob } from './scheduler/periodic-job.js';
 
@@ -19,6 +19,9 @@ export async function serve(config: Config): Promise<void> {
         `database with location ${warehouse.location}. Use that location, or a new CATALOG_WAREHOUSE_NAME.`,
     );
   }
+  // Warehouses created before roots were managed (or by an older version) become deletable
+  // only once the operator lists a root above them.
+  await manageRootsUnder(database.db, config.warehouseAllowedRoots);
   const runtime: Runtime = { started: false, shuttingDown: false };
   const deps = await createDependencies(config, database, createObjectStore(config), runtime);
   const app = await buildApp(deps);

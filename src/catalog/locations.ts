@@ -1,6 +1,7 @@
 // Table locations must stay inside the warehouse root: the garbage collector deletes only
 // there, and a table pointed elsewhere could have another system's files deleted under it
 // (design: clones-and-gc.md, guarantee 5).
+import { canonicalObjectUri, isUnderRoot } from '../gc/object-uri.js';
 import { badRequest } from '../iceberg/errors.js';
 
 /**
@@ -33,6 +34,22 @@ export function requireWithinWarehouse(warehouseRoot: string, location: string):
     throw badRequest(`Location ${location} is outside the warehouse root ${warehouseRoot}`);
   }
   return normalized;
+}
+
+/**
+ * A file a commit names (a manifest list, a statistics file, a registered metadata file) must
+ * lie inside the warehouse root, compared in canonical form (src/gc/object-uri.ts), so that
+ * `/./`, `//` or another scheme spelling cannot reach outside it. `..` is refused outright,
+ * percent-encoded too: engines differ in whether they resolve it (Hadoop's Path does, S3 keys
+ * do not), and no engine writes it.
+ */
+export function requireFileWithinWarehouse(warehouseRoot: string, uri: unknown, role: string): void {
+  if (typeof uri !== 'string' || uri === '') throw badRequest(`Invalid ${role}: a URI is required`);
+  if (uri.includes('\0')) throw badRequest(`Invalid ${role} ${JSON.stringify(uri)}: contains a NUL byte`);
+  if (uri.split('/').some((segment) => /^(\.|%2e){2}$/i.test(segment))) throw badRequest(`Invalid ${role} ${uri}: contains '..'`);
+  if (!isUnderRoot(canonicalObjectUri(warehouseRoot), canonicalObjectUri(uri))) {
+    throw badRequest(`The ${role} ${uri} is outside the warehouse root ${warehouseRoot}`);
+  }
 }
 
 /**

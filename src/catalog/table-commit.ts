@@ -173,6 +173,7 @@ export class TableCommitter {
     }
     const metadata = builder.build();
     const location = this.locations.confine(warehouse, metadata.location);
+    this.locations.confineAddedFiles(warehouse, base?.metadata, metadata);
     if (!base || base.record.location !== location) await this.locations.checkNoOverlap(warehouse, location, base?.record.id);
     if (base) appendMetadataLog(metadata, base.record.metadataLocation, base.metadata['last-updated-ms']);
     const version = base ? base.record.version + 1 : 0;

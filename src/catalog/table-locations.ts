@@ -6,7 +6,9 @@ import type { Namespace } from '../db/namespace-repository.js';
 import { findOverlappingTable } from '../db/table-repository.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
 import { badRequest } from '../iceberg/errors.js';
-import { pathSegment, requireWithinWarehouse } from './locations.js';
+import { filesAddedBy, filesNamedBy } from '../iceberg/named-files.js';
+import type { TableMetadata } from '../iceberg/table-metadata.js';
+import { pathSegment, requireFileWithinWarehouse, requireWithinWarehouse } from './locations.js';
 
 export class TableLocations {
   constructor(private readonly db: Db) {}
@@ -14,6 +16,20 @@ export class TableLocations {
   /** The normalised location, or a 400 when it is outside the warehouse root. */
   confine(warehouse: Warehouse, location: string): string {
     return requireWithinWarehouse(warehouse.location, location);
+  }
+
+  /**
+   * Every file a commit adds to the table's metadata lies inside the warehouse (400
+   * otherwise). Files the table named before are not checked again: a table registered
+   * before this rule may keep its history; the collector deletes nothing outside a managed root.
+   */
+  confineAddedFiles(warehouse: Warehouse, base: TableMetadata | undefined, next: TableMetadata): void {
+    for (const file of filesAddedBy(base, next)) requireFileWithinWarehouse(warehouse.location, file.uri, file.role);
+  }
+
+  /** A registered document: everything it names, its metadata log included, lies inside the warehouse. */
+  confineRegistered(warehouse: Warehouse, metadata: TableMetadata): void {
+    for (const file of filesNamedBy(metadata, { metadataLog: true })) requireFileWithinWarehouse(warehouse.location, file.uri, file.role);
   }
 
   async checkNoOverlap(warehouse: Warehouse, location: string, exceptTableId?: string): Promise<void> {

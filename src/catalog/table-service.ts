@@ -151,6 +151,10 @@ export class TableService {
       throw badRequest(`Cannot register ${metadataLocation}: ${(error as Error).message}`);
     }
     const location = this.locations.confine(warehouse, metadata.location);
+    // A table whose files live elsewhere is refused: the catalog would root them, and its
+    // collector could then be asked to read or delete outside the warehouse. Copy such a
+    // table into the warehouse first.
+    this.locations.confineRegistered(warehouse, metadata);
     const existing = await this.documents.find(warehouse.id, levels, request.name);
     if (existing && !request.overwrite) throw alreadyExists(`Table already exists: ${tableName(levels, request.name)}`);
     await this.locations.checkNoOverlap(warehouse, location, existing?.head.id);

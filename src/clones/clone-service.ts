@@ -16,7 +16,8 @@ import { findNamespace, insertNamespace, listNamespaceTree, type Namespace } fro
 import { isTransactionConflict, isUniqueViolation } from '../db/postgres-errors.js';
 import { insertTable } from '../db/table-repository.js';
 import { findOverlappingWarehouse, insertWarehouse, type Warehouse } from '../db/warehouse-repository.js';
-import { alreadyExists, badRequest, noSuchNamespace, noSuchTable } from '../iceberg/errors.js';
+import { alreadyExists, badRequest, forbidden, noSuchNamespace, noSuchTable } from '../iceberg/errors.js';
+import { isUnderRoot } from '../gc/object-uri.js';
 import type { TableMetadata } from '../iceberg/table-metadata.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { namespaceName, tableName, type TableIdentifier } from '../catalog/identifiers.js';
@@ -89,6 +90,8 @@ export class CloneService {
     private readonly locations: TableLocations,
     private readonly documents: TableDocuments,
     private readonly now: () => number,
+    /** CATALOG_WAREHOUSE_ALLOWED_ROOTS: where new warehouse roots may be created. */
+    private readonly allowedRoots: readonly string[] = [],
   ) {}
 
   async cloneTable(warehouse: Warehouse, source: TableIdentifier, request: CloneTableRequest): Promise<CloneResult> {
@@ -121,9 +124,10 @@ export class CloneService {
   async cloneWarehouse(source: Warehouse, request: CloneWarehouseRequest): Promise<CloneResult & { warehouse: Warehouse }> {
     const { name, location } = request.destination;
     if (typeof name !== 'string' || name === '' || /[/\x1f\0]/.test(name)) throw badRequest(`Invalid warehouse name: ${name}`);
-    const root = normalizeLocation(location);
-    if (!/^(s3|file):\/\//.test(root)) throw badRequest(`Warehouse location must be an s3:// or file:// URI: ${location}`);
-    const target: Warehouse = { id: crypto.randomUUID(), name, location: root, properties: {} };
+    const root = await this.newWarehouseRoot(location);
+    // The catalog deletes garbage and orphans under the roots it manages: this one it creates,
+    // empty, under a root the operator allowed.
+    const target: Warehouse = { id: crypto.randomUUID(), name, location: root, properties: {}, managedRoot: true };
     const result = await this.cloneTree(source, [], target, [], request, async (tx) => {
       const clash = await findOverlappingWarehouse(tx, root);
       if (clash) throw badRequest(`Location ${root} overlaps the root of warehouse ${clash.name} (${clash.location})`);
@@ -135,6 +139,35 @@ export class CloneService {
       }
     });
     return { ...result, warehouse: target };
+  }
+
+  /**
+   * A new warehouse root is an operator decision (design guarantee 5): it must lie under
+   * CATALOG_WAREHOUSE_ALLOWED_ROOTS and hold nothing yet, so no file the catalog did not write
+   * can ever be collected there. (Two clones racing for one empty root: the overlap check in
+   * the clone's transaction lets one through.)
+   */
+  private async newWarehouseRoot(location: unknown): Promise<string> {
+    if (typeof location !== 'string' || location === '') throw badRequest('Invalid warehouse location: a URI is required');
+    const root = normalizeLocation(location);
+    if (!/^(s3|file):\/\//.test(root)) throw badRequest(`Warehouse location must be an s3:// or file:// URI: ${location}`);
+    if (!this.allowedRoots.some((allowed) => isUnderRoot(allowed, root))) {
+      const allowed = this.allowedRoots.length > 0 ? this.allowedRoots.join(', ') : 'none';
+      throw forbidden(
+        `Warehouse location ${root} is not under a root the operator allows for new warehouses (CATALOG_WAREHOUSE_ALLOWED_ROOTS: ${allowed})`,
+      );
+    }
+    let holds: string | undefined;
+    try {
+      for await (const object of this.store.list(root)) {
+        holds = object.uri;
+        break;
+      }
+    } catch (error) {
+      throw badRequest(`Cannot check that warehouse location ${root} is empty: ${(error as Error).message}`);
+    }
+    if (holds) throw badRequest(`Warehouse location ${root} is not empty (it holds ${holds}); a new warehouse needs an empty root`);
+    return root;
   }
 
   /** Clones the namespace tree at `sourceLevels` ([] = the whole warehouse) to `destinationRoot` in `target`. */

@@ -12,6 +12,7 @@ export interface WarehouseTable {
   location: string;
   properties: Json<Record<string, string>>;
   created_at: Generated<Timestamp>;
+  managed_root: Generated<boolean>;
 }
 
 export interface NamespaceTable {

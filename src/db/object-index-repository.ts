@@ -223,7 +223,7 @@ export async function lockAgainstRevival(tx: Tx): Promise<void> {
  * Objects that may go now: released at least `graceMs` ago and before the oldest live root
  * still waiting to be indexed (whose children are not counted yet, see the design's
  * "indexing lag"), nothing under them still counted, their own children known, and under a
- * warehouse root. Times are the database's, as released_at is.
+ * managed warehouse root. Times are the database's, as released_at is.
  */
 function candidatesWhere(graceMs: number) {
   return sql`o.released_at IS NOT NULL AND o.state = 'live'
@@ -231,7 +231,7 @@ function candidatesWhere(graceMs: number) {
     AND o.released_at < coalesce((SELECT min(p.first_seen_at) FROM storage_object p
       WHERE p.edges_state = 'pending' AND p.released_at IS NULL), 'infinity'::timestamptz)
     AND o.edges_state <> 'pending' AND NOT o.children_counted AND o.root_count + o.parent_count = 0
-    AND EXISTS (SELECT 1 FROM warehouse w WHERE starts_with(o.uri, w.location || '/'))`;
+    AND EXISTS (SELECT 1 FROM warehouse w WHERE w.managed_root AND starts_with(o.uri, w.location || '/'))`;
 }
 
 export interface Candidate extends IndexedObject {

@@ -43,6 +43,7 @@ import {
 import { listWarehouses } from '../db/warehouse-repository.js';
 import type { GcMetrics } from '../observability/metrics.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { forbidden } from '../iceberg/errors.js';
 import { int64Key } from '../json/int64-json.js';
 import type { LeaderLock } from './leader-lock.js';
 import type { ObjectIndexer } from './object-indexer.js';
@@ -63,6 +64,8 @@ export interface CollectorSettings {
   sweepBatch: number;
   /** At most this many files are listed by a dry run (the counts are always complete). */
   dryRunListLimit: number;
+  /** CATALOG_GC_ORPHAN_MODE=delete: only then may any run, scheduled or requested, delete orphans. */
+  orphanDeletion: boolean;
 }
 
 export interface RunRequest {
@@ -100,6 +103,11 @@ export class GarbageCollector {
 
   /** Starts a run if this replica can lead now; undefined when a run is under way anywhere. */
   async start(request: RunRequest): Promise<StartedRun | undefined> {
+    // Orphan deletion removes files no commit ever named: the operator turns it on, and a
+    // request can never turn on more than the configuration allows.
+    if (request.orphans === 'delete' && !request.dryRun && !this.settings.orphanDeletion) {
+      throw forbidden('Orphan deletion is off in this catalog (CATALOG_GC_ORPHAN_MODE=dry-run); ask for "orphans": "dry-run"');
+    }
     if (this.stopping) return undefined;
     const leadership = await this.lock.tryAcquire();
     if (!leadership) return undefined;
@@ -297,7 +305,9 @@ export class GarbageCollector {
   }
 
   private async sweepOrphans(run: GcRun, mode: 'dry-run' | 'delete', progress: RunProgress) {
-    const warehouses = await listWarehouses(this.db);
+    // Only roots the catalog manages are listed: anywhere else, an unregistered file is
+    // somebody else's, not an orphan.
+    const warehouses = (await listWarehouses(this.db)).filter((w) => w.managedRoot);
     const cutoff = new Date(Date.now() - this.settings.graceMs);
     const listed: RunFile[] = [];
     for (const warehouse of warehouses) {
@@ -339,8 +349,9 @@ export class GarbageCollector {
     if (listed.length > 0) await insertRunFiles(this.db, run.id, listed);
   }
 
+  /** The roots the collector may delete under (the same rule as candidatesWhere in SQL). */
   private async warehouseRoots(): Promise<string[]> {
-    return (await listWarehouses(this.db)).map((w) => w.location);
+    return (await listWarehouses(this.db)).filter((w) => w.managedRoot).map((w) => w.location);
   }
 }
 

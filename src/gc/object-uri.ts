@@ -1,10 +1,46 @@
-// The one spelling of an object's URI in the index, the same as gc_canonical_uri in
-// migrations/20261122000000_object_index.sql: Java writes local paths as file:/x and Spark
-// may write s3a:// or s3n://, while listings of storage give file:///x and s3://.
+// The one spelling of an object's URI, used wherever the catalog stores, compares or deletes
+// one (design: clones-and-gc.md, guarantees 1 and 5). It must equal gc_canonical_uri in
+// migrations/20261201000000_canonical_uris.sql, character for character: the triggers that
+// keep roots spell URIs with that function, the indexer and the orphan listing with this one,
+// and test/integration/canonical-uri.test.ts compares the two on a corpus.
+//
+// Local files (file:): one object has many spellings, because the filesystem resolves them
+// (`file:/x` as Java writes it, `file:///x`, `file://localhost/x`, `/./`, `//`, `a/../`). All
+// become `file:///` and the path with `.` and empty segments dropped and `..` resolved
+// lexically (above `/` it stays at `/`, as POSIX does). Lexical resolution equals the
+// filesystem's because the catalog never follows a symlink inside a warehouse. A file: URI
+// with another authority (`file://host/x`) names no local file and is left as it is.
+//
+// S3 (s3:, s3a:, s3n:, any case): the scheme becomes s3 and the bucket and key stay exactly as
+// written: S3 keys are strings, and `a//b`, `a/./b` and `a/b` are three different objects.
+//
+// Paths are never percent-decoded: engines' FileIOs take location paths literally.
+
 export function canonicalObjectUri(uri: string): string {
-  if (/^file:\/[^/]/.test(uri)) return 'file:///' + uri.slice(6);
-  if (/^s3[an]:\/\//.test(uri)) return 's3://' + uri.slice(6);
-  return uri;
+  const lower = uri.slice(0, 6).toLowerCase();
+  if (/^s3[an]?:\/\//.test(lower)) return 's3://' + uri.slice(uri.indexOf('://') + 3);
+  if (!lower.startsWith('file:')) return uri;
+  const rest = uri.slice(5);
+  let path: string;
+  if (rest.startsWith('//')) {
+    const afterSlashes = rest.slice(2);
+    const slash = afterSlashes.indexOf('/');
+    if (slash < 0) return uri;
+    const authority = afterSlashes.slice(0, slash);
+    if (authority !== '' && authority.toLowerCase() !== 'localhost') return uri;
+    path = afterSlashes.slice(slash);
+  } else if (rest.startsWith('/')) {
+    path = rest;
+  } else {
+    return uri;
+  }
+  const segments: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  return 'file:///' + segments.join('/');
 }
 
 /** True when `uri` lies strictly under `root` (a warehouse location, without a trailing slash). */

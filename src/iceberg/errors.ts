@@ -19,6 +19,7 @@ export const noSuchNamespace = (name: string) =>
 export const noSuchTable = (name: string) => new CatalogError(404, 'NoSuchTableException', `Table does not exist: ${name}`);
 export const noSuchWarehouse = (name: string) =>
   new CatalogError(404, 'NoSuchWarehouseException', `Warehouse does not exist: ${name}`);
+export const forbidden = (message: string) => new CatalogError(403, 'ForbiddenException', message);
 export const notFound = (message: string) => new CatalogError(404, 'NotFoundException', message);
 export const unsupported = (message: string) => new CatalogError(406, 'UnsupportedOperationException', message);
 export const alreadyExists = (message: string) => new CatalogError(409, 'AlreadyExistsException', message);

@@ -1,9 +1,11 @@
 // Zero-copy clones on a real Postgres and real object storage, through the HTTP API.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CloneRegistry } from '../../src/clones/clone-registry.js';
 import { openDatabase } from '../../src/db/connect.js';
 import { int64Equals } from '../../src/json/int64-json.js';
+import { fileUri } from '../../src/storage/filesystem-store.js';
 import { RestClient, appendSnapshot, bigSnapshotId, simpleSchema } from '../support/rest-client.js';
 import { createDatabase, noPostgres, startTestCatalog, type TestCatalog } from '../support/test-catalog.js';
 
@@ -245,7 +247,8 @@ describe('clones on Postgres', { skip: noPostgres }, () => {
   test('a whole warehouse clone: new prefix, new root, every namespace and table, independent', async () => {
     await client.createTable(['lake', 'raw'], { name: 'wh_table', schema: simpleSchema });
     const before = await append(['lake', 'raw'], 'wh_table');
-    const location = `${catalog.warehouseLocation}-copy`;
+    // New warehouse roots go under CATALOG_WAREHOUSE_ALLOWED_ROOTS (default: <data dir>/warehouses).
+    const location = `${fileUri(join(catalog.config.dataDir, 'warehouses'))}/copy`;
     const response = await client.request('POST', `${ext}/clone`, { destination: { name: 'copy', location } });
     assert.equal(response.status, 200, JSON.stringify(response.body));
     assert.equal(response.body.warehouse.name, 'copy');
@@ -265,7 +268,7 @@ describe('clones on Postgres', { skip: noPostgres }, () => {
     const again = await client.request('POST', `${ext}/clone`, { destination: { name: 'copy', location: `${location}2` } });
     assert.equal(again.status, 409);
     const nested = await client.request('POST', `${ext}/clone`, { destination: { name: 'inner', location: `${catalog.warehouseLocation}/inner` } });
-    assert.equal(nested.status, 400, 'a warehouse root may not lie inside another');
+    assert.equal(nested.status, 403, 'a warehouse root may not lie outside the allowed roots (here: inside another)');
     assert.equal((await client.request('GET', '/v1/config?warehouse=inner')).status, 404, 'nothing of a refused clone remains');
   });
 

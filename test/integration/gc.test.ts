@@ -36,7 +36,7 @@ describe('collector on Postgres', { skip: noPostgres }, () => {
     database = await createDatabase('gc');
     catalog = await startTestCatalog({
       databaseUrl: database.url,
-      env: { CATALOG_GC_GRACE_MS: '0', CATALOG_GC_SCHEDULE: 'off', CATALOG_GC_ORPHAN_SCHEDULE: 'off' },
+      env: { CATALOG_GC_GRACE_MS: '0', CATALOG_GC_SCHEDULE: 'off', CATALOG_GC_ORPHAN_SCHEDULE: 'off', CATALOG_GC_ORPHAN_MODE: 'delete' },
     });
     client = new RestClient(catalog.baseUrl);
     root = toPath(catalog.warehouseLocation);
@@ -114,7 +114,7 @@ describe('collector on Postgres', { skip: noPostgres }, () => {
       new ObjectIndexer(catalog.database.db, refusing, 2),
       new Sweeper(refusing, { batchSize: 3, concurrency: 1, maxAttempts: 1, baseBackoffMs: 1 }),
       catalog.deps.snapshotExpiry,
-      { graceMs: 0, dropRetentionMs: 86_400_000, tombstoneRetentionMs: 86_400_000, runRetentionMs: 86_400_000, sweepBatch: 3, dryRunListLimit: 100 },
+      { graceMs: 0, dropRetentionMs: 86_400_000, tombstoneRetentionMs: 86_400_000, runRetentionMs: 86_400_000, sweepBatch: 3, dryRunListLimit: 100, orphanDeletion: true },
       NO_GC_METRICS,
     );
     const started = await crippled.start({ trigger: 'request', dryRun: false, orphans: 'off' });
@@ -144,7 +144,7 @@ describe('collector on Postgres', { skip: noPostgres }, () => {
         new ObjectIndexer(second.db, catalog.store, 2),
         new Sweeper(catalog.store),
         catalog.deps.snapshotExpiry,
-        { graceMs: 0, dropRetentionMs: 86_400_000, tombstoneRetentionMs: 86_400_000, runRetentionMs: 86_400_000, sweepBatch: 100, dryRunListLimit: 100 },
+        { graceMs: 0, dropRetentionMs: 86_400_000, tombstoneRetentionMs: 86_400_000, runRetentionMs: 86_400_000, sweepBatch: 100, dryRunListLimit: 100, orphanDeletion: true },
         NO_GC_METRICS,
       );
       for (let round = 0; round < 5; round++) {

@@ -80,7 +80,7 @@ describe('storage report', { skip: noPostgres }, () => {
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 2 }) }) });
     await migrate(db);
     warehouseId = randomUUID();
-    await sql`INSERT INTO warehouse (warehouse_id, name, location) VALUES (${warehouseId}, 'wh', ${WH})`.execute(db);
+    await sql`INSERT INTO warehouse (warehouse_id, name, location, managed_root) VALUES (${warehouseId}, 'wh', ${WH}, true)`.execute(db);
     for (const name of ['a', 'b']) {
       const id = randomUUID();
       tables[name] = { id, location: `${WH}/${name}` };

@@ -388,7 +388,9 @@ export interface paths {
          * @description Creates a new warehouse (its own name, used as its REST prefix, and its own storage
          *     root, which may not overlap another warehouse's) holding a clone of every namespace and
          *     table of this one, read at one instant in one transaction. With `timestamp-ms`, tables
-         *     are cloned as they were then, as for a namespace clone.
+         *     are cloned as they were then, as for a namespace clone. The new root must lie under
+         *     a root the operator allows (`CATALOG_WAREHOUSE_ALLOWED_ROOTS`) and be empty or not
+         *     exist yet: the catalog deletes files only under roots it manages.
          */
         post: operations["cloneWarehouse"];
         delete?: never;
@@ -574,6 +576,9 @@ export interface paths {
          *     root), so runs are not under a prefix. One run at a time across all replicas: a 409
          *     says another is under way. A dry run changes nothing and lists every file a real run
          *     would delete now, with the reason; follow it at `/ext/v1/gc/runs/{run-id}/files`.
+         *     Orphan deletion (`"orphans": "delete"`) is refused with 403 unless the operator turned
+         *     it on (`CATALOG_GC_ORPHAN_MODE=delete`); orphans are only ever looked for under the
+         *     warehouse roots the catalog manages.
          */
         post: operations["startGcRun"];
         delete?: never;
@@ -2682,6 +2687,15 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            /** @description `ForbiddenException`: the new root is not under a root the operator allows. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
             /** @description `NoSuchWarehouseException`: the source warehouse does not exist. */
             404: {
                 headers: {
@@ -2955,6 +2969,15 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            /** @description `ForbiddenException`: orphan deletion is off in this catalog's configuration. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
             /** @description `GarbageCollectionInProgressException`: another run is under way. */
             409: {
                 headers: {

@@ -22,6 +22,7 @@ def environment(tmp_path: Path):
     env = {
         "CATALOG_DATABASE_URL": database,
         "CATALOG_GC_GRACE_MS": "0",
+        "CATALOG_GC_ORPHAN_MODE": "delete",
         "CATALOG_GC_SCHEDULE": "off",
         "CATALOG_GC_ORPHAN_SCHEDULE": "off",
         "CATALOG_GC_DROP_RETENTION_MS": str(24 * 3600 * 1000),

@@ -1,7 +1,7 @@
 // Table locations stay inside the warehouse root (design: clones-and-gc.md, guarantee 5).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isWithin, normalizeLocation, pathSegment, requireWithinWarehouse } from '../../../src/catalog/locations.js';
+import { isWithin, normalizeLocation, pathSegment, requireFileWithinWarehouse, requireWithinWarehouse } from '../../../src/catalog/locations.js';
 import { fileUriToPath } from '../../../src/storage/filesystem-store.js';
 import { assertCatalogError } from '../iceberg/fixtures.js';
 
@@ -124,5 +124,34 @@ describe('pathSegment', () => {
       assert.ok(path.startsWith('/tmp/wh/') && !path.slice('/tmp/wh/'.length).includes('/..'), `${name} → ${path}`);
       assert.notEqual(path, '/tmp/wh/t');
     }
+  });
+});
+
+describe('requireFileWithinWarehouse', () => {
+  const root = 'file:///tmp/wh';
+  it('accepts files inside the root, however spelled', () => {
+    for (const uri of ['file:///tmp/wh/t/metadata/snap.avro', 'file:/tmp/wh/t/m.avro', 'file:///tmp/wh/t/./m.avro', 'file:///tmp//wh/t/m.avro']) {
+      requireFileWithinWarehouse(root, uri, 'manifest list');
+    }
+    requireFileWithinWarehouse('s3://b/wh', 's3a://b/wh/t/m.avro', 'manifest list');
+  });
+
+  it('refuses files outside the root, and escapes by .., percent-encoded dots or another scheme', () => {
+    for (const uri of [
+      'file:///tmp/other/m.avro',
+      'file:///tmp/wh',
+      'file:///tmp/wh2/m.avro',
+      'file:///tmp/wh/t/../../other/m.avro',
+      'file:///tmp/wh/t/%2e%2e/%2E%2E/other/m.avro',
+      'file://host/tmp/wh/t/m.avro',
+      's3://tmp/wh/t/m.avro',
+      '/tmp/wh/t/m.avro',
+    ]) {
+      assertCatalogError(() => requireFileWithinWarehouse(root, uri, 'manifest list'), 400, { message: /manifest list/ });
+    }
+    assertCatalogError(() => requireFileWithinWarehouse('s3://b/wh', 's3://b/wh/t/../../x', 'statistics file'), 400, { message: /'\.\.'/ });
+    assertCatalogError(() => requireFileWithinWarehouse('s3://b/wh', 's3://other/wh/t/x', 'statistics file'), 400, { message: /outside/ });
+    assertCatalogError(() => requireFileWithinWarehouse(root, 'file:///tmp/wh/t/a\0b', 'statistics file'), 400, { message: /NUL/ });
+    assertCatalogError(() => requireFileWithinWarehouse(root, 42, 'statistics file'), 400, { message: /URI is required/ });
   });
 });

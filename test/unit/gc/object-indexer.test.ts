@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import avro from 'avsc';
 import type { ChildObject } from '../../../src/db/object-index-repository.js';
 import { childrenOf } from '../../../src/gc/object-indexer.js';
+import { writeManifest } from '../../support/avro-files.js';
 
 const fixture = (codec: string, file: string) => readFileSync(new URL(`../../fixtures/avro/${codec}/${file}`, import.meta.url));
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
@@ -96,40 +96,6 @@ for (const codec of ['gzip', 'zstd', 'snappy']) {
       await assert.rejects(childrenOf('manifest-list', list.subarray(0, list.length - 20)));
     });
   });
-}
-
-/** A manifest with just the fields the reader uses (status, content, path, size). */
-async function writeManifest(
-  entries: { status: number; content: number; path: string; size: number }[],
-  codec: 'deflate' | 'null' = 'deflate',
-): Promise<Buffer> {
-  const type = avro.Type.forSchema({
-    type: 'record',
-    name: 'manifest_entry',
-    fields: [
-      { name: 'status', type: 'int' },
-      {
-        name: 'data_file',
-        type: {
-          type: 'record',
-          name: 'r2',
-          fields: [
-            { name: 'content', type: 'int' },
-            { name: 'file_path', type: 'string' },
-            { name: 'file_size_in_bytes', type: 'long' },
-          ],
-        },
-      },
-    ],
-  });
-  const encoder = new avro.streams.BlockEncoder(type, { codec });
-  const chunks: Buffer[] = [];
-  encoder.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise((resolve) => encoder.on('end', resolve));
-  for (const e of entries) encoder.write({ status: e.status, data_file: { content: e.content, file_path: e.path, file_size_in_bytes: e.size } });
-  encoder.end();
-  await done;
-  return Buffer.concat(chunks);
 }
 
 describe('childrenOf manifests written here', () => {

@@ -22,8 +22,44 @@ describe('canonicalObjectUri', () => {
     }
   });
 
+  it('resolves the spellings a local filesystem treats as one file: /./, //, a/../, localhost, a trailing slash', () => {
+    const one = 'file:///tmp/wh/t/data/x.parquet';
+    for (const uri of [
+      'file:///tmp/wh/t/./data/x.parquet',
+      'file:///tmp/wh/t/data//x.parquet',
+      'file:////tmp//wh/t/data/x.parquet',
+      'file:/tmp/wh/t/other/../data/x.parquet',
+      'file://localhost/tmp/wh/t/data/x.parquet',
+      'FILE://LocalHost/tmp/wh/t/data/x.parquet',
+      'file:///tmp/wh/t/data/x.parquet/',
+      'file:///tmp/wh/t/data/././/x.parquet',
+    ]) {
+      assert.equal(canonicalObjectUri(uri), one, uri);
+    }
+  });
+
+  it('resolves .. lexically and never above /', () => {
+    assert.equal(canonicalObjectUri('file:///tmp/wh/t/../../../../etc/passwd'), 'file:///etc/passwd');
+    assert.equal(canonicalObjectUri('file:///..'), 'file:///');
+  });
+
+  it('keeps S3 keys exactly as written: S3 keeps a//b, a/./b and a/b apart', () => {
+    for (const key of ['wh/t/data//x', 'wh/t/./data/x', 'wh/t/a/../x', 'wh/t/x/']) {
+      assert.equal(canonicalObjectUri(`s3a://b/${key}`), `s3://b/${key}`);
+      assert.equal(canonicalObjectUri(`S3://b/${key}`), `s3://b/${key}`);
+    }
+  });
+
+  it('leaves a file: URI with another host, or without a path, unchanged', () => {
+    for (const uri of ['file://host/tmp/x', 'file://x', 'file:relative/x', 'file:']) assert.equal(canonicalObjectUri(uri), uri);
+  });
+
+  it('never percent-decodes', () => {
+    assert.equal(canonicalObjectUri('file:///tmp/wh/%2e%2e/x'), 'file:///tmp/wh/%2e%2e/x');
+  });
+
   it('is idempotent', () => {
-    for (const uri of ['file:/tmp/x', 's3a://b/k', 's3n://b/k', 'file:///tmp/x', 's3://b/k']) {
+    for (const uri of ['file:/tmp/x', 's3a://b/k', 's3n://b/k', 'file:///tmp/x', 's3://b/k', 'file:///a/./b//../c', 'file://host/x']) {
       assert.equal(canonicalObjectUri(canonicalObjectUri(uri)), canonicalObjectUri(uri));
     }
   });
