@@ -198,7 +198,8 @@ fi
 
 # The collector's model test and engine tests start their own catalogs (they kill -9 them),
 # on a fresh database, with a zero grace period: 500 random steps on a local warehouse, and
-# a shorter run on the S3-compatible server. The seed is printed (-s); GC_MODEL_SEED replays one.
+# a shorter run on the S3-compatible server, and one on the embedded database. The seed is
+# printed (-s); GC_MODEL_SEED replays one.
 if wants gc && [[ -n "$VENV" && -n "$PG_URL" ]]; then
   run_pytest gc-model-local test/compat/gc_model - PYTEST_ADDOPTS=-s \
     GC_MODEL_DATABASE_URL="$(new_database gc)" GC_MODEL_STEPS="${GC_MODEL_STEPS:-500}"
@@ -206,6 +207,9 @@ if wants gc && [[ -n "$VENV" && -n "$PG_URL" ]]; then
     run_pytest gc-model-s3 test/compat/gc_model - PYTEST_ADDOPTS=-s \
       GC_MODEL_DATABASE_URL="$(new_database gcs3)" GC_MODEL_STEPS="${GC_MODEL_S3_STEPS:-150}" GC_MODEL_S3_ENDPOINT="$S3_ENDPOINT"
   fi
+  # The embedded default (PGlite, one process), as a new user's `npm start` runs it.
+  run_pytest gc-model-embedded test/compat/gc_model - PYTEST_ADDOPTS=-s \
+    GC_MODEL_EMBEDDED=1 GC_MODEL_STEPS="${GC_MODEL_EMBEDDED_STEPS:-200}"
 fi
 
 # The REST compatibility kit (Iceberg's Java CatalogTests through RESTCatalog). It creates

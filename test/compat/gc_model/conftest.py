@@ -15,12 +15,14 @@ from reachability import local_files, s3_files
 
 @pytest.fixture
 def environment(tmp_path: Path):
+    # GC_MODEL_EMBEDDED=1: the embedded database (PGlite), as `npm start` runs, one process.
+    embedded = os.environ.get("GC_MODEL_EMBEDDED") == "1"
     database = os.environ.get("GC_MODEL_DATABASE_URL")
-    if not database:
+    if not database and not embedded:
         pytest.skip("GC_MODEL_DATABASE_URL is not set")
     s3_endpoint = os.environ.get("GC_MODEL_S3_ENDPOINT")
     env = {
-        "CATALOG_DATABASE_URL": database,
+        **({} if embedded else {"CATALOG_DATABASE_URL": database}),
         "CATALOG_GC_GRACE_MS": "0",
         "CATALOG_GC_ORPHAN_MODE": "delete",
         "CATALOG_GC_SCHEDULE": "off",

@@ -10,6 +10,7 @@ immutable, so what a manifest list or manifest names is cached by path.
 from __future__ import annotations
 
 import os
+import posixpath
 from typing import Iterable
 
 from pyiceberg.io import FileIO
@@ -19,14 +20,23 @@ from pyiceberg.table.metadata import TableMetadata
 
 
 def canonical(uri: str) -> str:
-    """The spelling the storage listing uses: file:///x and s3://."""
-    if uri.startswith("file:/") and not uri.startswith("file://"):
-        return "file:///" + uri[len("file:/") :]
+    """The spelling the storage listing uses: file:///x with the path resolved as the local
+    filesystem resolves it (`/./`, `//`, `a/../`), and s3:// with the key as written (S3 keeps
+    `a//b` and `a/b` apart). Written here independently of the catalog's own rule."""
     if uri.startswith("s3a://") or uri.startswith("s3n://"):
         return "s3://" + uri[len("s3a://") :]
-    if uri.startswith("/"):
-        return "file://" + uri
-    return uri
+    if uri.startswith("file://localhost/"):
+        uri = "file://" + uri[len("file://localhost") :]
+    if uri.startswith("file://"):
+        path = uri[len("file://") :]
+    elif uri.startswith("file:/"):
+        path = uri[len("file:") :]
+    elif uri.startswith("/"):
+        path = uri
+    else:
+        return uri
+    # normpath keeps a leading "//" (POSIX leaves it implementation-defined); Linux does not.
+    return "file:///" + posixpath.normpath(path).lstrip("/")
 
 
 class Reachability:

@@ -1,6 +1,7 @@
 """The collector's randomized model test (design: clones-and-gc.md, "How to test it").
 
-Random sequences of create, append, delete rows, overwrite, tag, branch, table and namespace
+Random sequences of create, append, delete rows, overwrite, tag, branch, add_files of one file
+to two tables under two spellings (shared_files.py), table and namespace
 clones (at points in time, some with a TTL), expiry, drop, undrop, TTL expiry, collection
 runs and `kill -9` of the server (mid-commit and mid-collection) run against a real catalog
 on Postgres, written and read by PyIceberg. After every step, the files every live or
@@ -12,6 +13,7 @@ expects.
   GC_MODEL_DATABASE_URL   Postgres URL of an empty database (required)
   GC_MODEL_STEPS          steps (default 500); GC_MODEL_SEED  seed (default: random, printed)
   GC_MODEL_S3_ENDPOINT    run against an S3-compatible server instead of a local directory
+  GC_MODEL_EMBEDDED=1     run on the embedded database (PGlite, as `npm start` does) instead
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pyiceberg.catalog import load_catalog
 from pyiceberg.exceptions import NoSuchTableError
 from pyiceberg.expressions import In
 
+import shared_files
 from reachability import Reachability, local_files, s3_files, union
 
 SCHEMA = pa.schema([pa.field("id", pa.int64(), nullable=False), pa.field("v", pa.string())])
@@ -131,6 +134,9 @@ class Scenario:
         data = self.rows(self.rng.randint(1, 4))
         self.table(key).overwrite(data)
         self.live[key].rows = data["id"].to_pylist()
+
+    def step_add_files(self) -> None:
+        shared_files.add_files(self)
 
     def step_tag(self) -> None:
         key = self.pick_live()
@@ -351,6 +357,7 @@ STEPS = [
     ("delete_rows", 8),
     ("overwrite", 5),
     ("tag", 6),
+    ("add_files", 4),
     ("clone_table", 8),
     ("clone_namespace", 2),
     ("expire", 9),
