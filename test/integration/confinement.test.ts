@@ -184,6 +184,17 @@ describe('confinement to the warehouse', { skip: noPostgres }, () => {
     assert.ok(await exists(shared));
   });
 
+  test('data files a manifest names outside the warehouse are never deleted, nor the table moved out', async () => {
+    await client.createTable(['adv'], { name: 'points_out', schema: simpleSchema });
+    const moved = await client.commit(['adv'], 'points_out', [], [{ action: 'set-location', location: fileUri(outside) }]);
+    assert.equal(moved.status, 400, stringifyJson(moved.body));
+    const location = (await client.loadTable(['adv'], 'points_out')).body.metadata.location as string;
+    await snapshotNaming('points_out', [fileUri(sentinel), `${location}/data/../../../../../../../..${sentinel}`, `file://localhost${sentinel}`]);
+    assert.equal((await client.request('DELETE', `${client.tablePath(['adv'], 'points_out')}?purgeRequested=true`)).status, 204);
+    const run = await collect({ orphans: 'delete' });
+    assert.equal(await readFile(sentinel, 'utf8'), 'not the catalog\'s', stringifyJson(run));
+  });
+
   test('the orphan sweep keeps a live file a manifest spells with //', async () => {
     await client.createTable(['adv'], { name: 'w', schema: simpleSchema });
     const location = (await client.loadTable(['adv'], 'w')).body.metadata.location as string;
