@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { IndexedObject } from '../../../src/db/object-index-repository.js';
 import { Sweeper, isRetryable, type SweeperOptions } from '../../../src/gc/sweeper.js';
 import { MemoryObjectStore } from '../../../src/storage/memory-store.js';
+import type { ConfinedAccess, DeleteOutcome } from '../../../src/storage/object-store.js';
 
 /**
  * A memory store that records every delete call and fails the calls the test script says to
@@ -14,11 +15,11 @@ class ScriptedStore extends MemoryObjectStore {
     super();
   }
 
-  override async delete(uris: readonly string[]): Promise<void> {
+  override async delete(uris: readonly string[], options?: ConfinedAccess): Promise<DeleteOutcome> {
     this.calls.push([...uris]);
     const failure = this.failures[this.calls.length];
     if (failure !== undefined) throw failure;
-    await super.delete(uris);
+    return super.delete(uris, options);
   }
 }
 
@@ -170,6 +171,7 @@ describe('Sweeper.delete', () => {
       peak = Math.max(peak, inFlight);
       await new Promise((resolve) => setTimeout(resolve, 5));
       inFlight -= 1;
+      return { refused: [] };
     };
     const outcome = await new Sweeper(store, { ...OPTIONS, batchSize: 1, concurrency: 3 }, noSleep).delete(objects(10), [ROOT]);
     assert.equal(outcome.deleted.length, 10);
