@@ -162,6 +162,24 @@ describe('Sweeper.delete', () => {
     assert.deepEqual(ids(outcome.failed.map((f) => f.object)), [3, 4]);
   });
 
+  it('tells the store each batch\'s root, and reports what the store refused as failed, with its reason', async () => {
+    const other = 's3://bucket/other-wh';
+    const list = [...objects(2), ...objects(1, other, 10)];
+    const store = new MemoryObjectStore();
+    await storeHolding(store, list);
+    const roots: (string | undefined)[] = [];
+    const original = store.delete.bind(store);
+    store.delete = async (uris, options) => {
+      roots.push(options?.root);
+      const outcome = await original(uris.filter((u) => !u.endsWith('/2.parquet')), options);
+      return { refused: [...outcome.refused, ...uris.filter((u) => u.endsWith('/2.parquet')).map((uri) => ({ uri, reason: 'a link' }))] };
+    };
+    const outcome = await new Sweeper(store, OPTIONS, noSleep).delete(list, [ROOT, other]);
+    assert.deepEqual(roots.sort(), [ROOT, other].sort());
+    assert.deepEqual(ids(outcome.deleted), [1, 10]);
+    assert.deepEqual(outcome.failed.map((f) => [f.object.id, f.error]), [[2, 'a link']]);
+  });
+
   it('keeps at most `concurrency` batches in flight', async () => {
     let inFlight = 0;
     let peak = 0;
