@@ -54,7 +54,7 @@ export interface ObjectStore {
  * a retry: not a regular file, a link on the way, over the size cap, outside the root.
  */
 export class RefusedObjectError extends Error {
-  override readonly name = 'RefusedObjectError';
+  override readonly name: string = 'RefusedObjectError';
   constructor(
     readonly uri: string,
     readonly reason: string,
@@ -74,8 +74,19 @@ export function outsideRoot(uri: string, options: ConfinedAccess | undefined): R
   return new RefusedObjectError(uri, `outside the warehouse root ${options.root}`);
 }
 
-export function sizeCapError(uri: string, size: number, maxBytes: number): RefusedObjectError {
-  return new RefusedObjectError(uri, `${size} bytes, over the ${maxBytes}-byte cap for this kind of file`);
+/** A refusal by size: the caller may decide to try again with a larger cap. */
+export class ObjectTooLargeError extends RefusedObjectError {
+  constructor(
+    uri: string,
+    readonly size: number,
+    readonly maxBytes: number,
+  ) {
+    super(uri, `${size} bytes, over the ${maxBytes}-byte cap for this kind of file`);
+  }
+}
+
+export function sizeCapError(uri: string, size: number, maxBytes: number): ObjectTooLargeError {
+  return new ObjectTooLargeError(uri, size, maxBytes);
 }
 
 /** Picks the store by URI scheme, so one catalog can read a registered file:// table and write s3://. */
