@@ -166,4 +166,22 @@ describe('collector against hostile files in a local warehouse', { skip: noPostg
     assert.equal(existsSync(join(dir, 'metadata', 'manifest-1.avro')), false);
     assert.equal(existsSync(join(dir, 'metadata', 'snap-1.avro')), false);
   });
+
+  test('register refuses a metadata file that is a pipe, a link or a device, at once, with a 400', async () => {
+    const location = await createTable('register-source');
+    const metadataDir = join(toPath(location), 'metadata');
+    execFileSync('mkfifo', [join(metadataDir, '99-fifo.metadata.json')]);
+    await symlink('/dev/zero', join(metadataDir, '99-zero.metadata.json'));
+    await symlink(join(outside, 'sentinel.avro'), join(metadataDir, '99-linked.metadata.json'));
+    for (const [name, reason] of [['fifo', /named pipe/], ['zero', /symbolic link/], ['linked', /symbolic link/]] as const) {
+      const started = Date.now();
+      const r = await client.request('POST', `/v1/default/namespaces/h/register`, {
+        name: `registered-${name}`,
+        'metadata-location': `${location}/metadata/99-${name}.metadata.json`,
+      });
+      assert.equal(r.status, 400, show(r.body));
+      assert.match(r.body.error.message, reason);
+      assert.ok(Date.now() - started < 5000);
+    }
+  });
 });
