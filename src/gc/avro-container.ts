@@ -55,17 +55,24 @@ function codecs(budget: { left: number }): Record<string, Codec> {
     // Avro's snappy blocks end with the big-endian CRC-32 of the uncompressed bytes.
     snappy: guarded((block) => {
       const [length] = readVarUint(block, 0);
-      if (length > budget.left) throw new DamagedContainerError('Avro container inflates past the cap for this kind of file');
+      if (length > budget.left || length > MAX_BLOCK_BYTES) throw new DamagedContainerError('Avro container inflates past the cap for this kind of file');
       const out = Buffer.from(snappy.uncompress(block.subarray(0, block.length - 4)));
       if (crc32(out) !== block.readUInt32BE(block.length - 4)) throw new Error('snappy block checksum mismatch');
       return out;
     }),
-    zstandard: guarded((block) => Buffer.from(zstdDecompress(block))),
+    zstandard: guarded((block) => {
+      const out = zstdDecompress(block);
+      if (out.length > MAX_BLOCK_BYTES) throw new DamagedContainerError('Avro container inflates past the cap for this kind of file');
+      return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+    }),
   };
 }
 
-/** Node's Buffer limit is far above this; no Iceberg writer makes blocks near it. */
-const MAX_BLOCK_BYTES = 1 << 30;
+/**
+ * One block inflated at once, held off the heap: Avro writers end a block every 64 KB or so
+ * (Avro's sync interval), so a block past this is a bomb, not a manifest.
+ */
+const MAX_BLOCK_BYTES = 64 * 1024 * 1024;
 
 /** An unsigned varint (snappy's length preamble). */
 function readVarUint(bytes: Uint8Array, pos: number): [number, number] {
