@@ -496,7 +496,9 @@ class NullStore implements ObjectStore {
   async get() {
     return undefined;
   }
-  async delete() {}
+  async delete() {
+    return { refused: [] };
+  }
   async *list(): AsyncIterable<StoredObject> {}
 }
 

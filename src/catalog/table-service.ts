@@ -10,11 +10,14 @@ import { normalizeTableMetadata, withReferencedSnapshotsOnly } from '../iceberg/
 import { newTableMetadata, type NewTableRequest } from '../iceberg/new-table.js';
 import type { TableMetadata } from '../iceberg/table-metadata.js';
 import { parseJson } from '../json/int64-json.js';
-import type { ObjectStore } from '../storage/object-store.js';
+import { RefusedObjectError, type ObjectStore } from '../storage/object-store.js';
 import { namespaceName, tableName, type TableIdentifier } from './identifiers.js';
 import { decodePageToken, encodePageToken, pageWindow, type PageRequest } from './pagination.js';
 import { serializeMetadata, tableVersion, type CommittedTable, type TableChange, type TableCommitter } from './table-commit.js';
 import type { TableLocations } from './table-locations.js';
+
+const REGISTER_METADATA_MAX_BYTES = 32 * 1024 * 1024;
+const REGISTER_READ_TIMEOUT_MS = 30_000;
 
 export interface CreateTableInput extends Omit<NewTableRequest, 'location'> {
   name: string;
@@ -139,8 +142,12 @@ export class TableService {
     const metadataLocation = this.locations.confine(warehouse, request['metadata-location']);
     let bytes: Uint8Array | undefined;
     try {
-      bytes = await this.store.get(metadataLocation);
+      // The client names the file: only a regular file inside the warehouse, within the
+      // collector's cap for metadata files, is read, and never for longer than the timeout.
+      const signal = AbortSignal.timeout(REGISTER_READ_TIMEOUT_MS);
+      bytes = await this.store.get(metadataLocation, { root: warehouse.location, maxBytes: REGISTER_METADATA_MAX_BYTES, signal });
     } catch (error) {
+      if (error instanceof RefusedObjectError) throw badRequest(`Cannot register ${metadataLocation}: ${error.reason}`);
       throw serviceUnavailable(`Could not read ${metadataLocation}: ${(error as Error).message}`);
     }
     if (!bytes) throw notFound(`Failed to open input stream for file: ${metadataLocation}`);

@@ -155,6 +155,7 @@ export class GarbageCollector {
       this.metrics.indexed(indexed.objects, indexed.edges);
       if (indexed.failures > 0) this.metrics.failures(indexed.failures);
       this.reportRefused(progress, indexed.refused);
+      for (const p of indexed.problems) progress.error(`not indexed: ${p.uri}: ${p.reason}`);
       await progress.phase('propagate');
       await this.propagate(progress);
       if (request.dryRun) {

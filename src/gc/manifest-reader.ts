@@ -39,27 +39,47 @@ function requireString(record: Record<string, unknown>, name: string, where: str
   return value;
 }
 
-export async function readManifestList(bytes: Uint8Array): Promise<ManifestRef[]> {
-  return (await readAvroContainer(bytes)).map((record) => ({
-    path: requireString(record, 'manifest_path', 'manifest list'),
-    length: Number(field(record, 'manifest_length') ?? 0),
-    // v1 manifest lists have no content field: every manifest lists data files.
-    content: Number(field(record, 'content') ?? 0) === 1 ? 'deletes' : 'data',
-  }));
+export interface ReadLimits {
+  /** Bytes the file's blocks may inflate to (see readAvroContainer). */
+  maxDecodedBytes?: number;
+  /** Entries the file may hold (TooManyRecordsError past it). */
+  maxRecords?: number;
 }
 
-export async function readManifest(bytes: Uint8Array): Promise<ManifestEntryRef[]> {
-  return (await readAvroContainer(bytes)).map((entry) => {
-    const file = entry.data_file as Record<string, unknown> | undefined;
-    if (!file) throw new Error('manifest entry: data_file is missing');
-    const status = STATUS[Number(field(entry, 'status'))];
-    if (!status) throw new Error(`manifest entry: unknown status ${String(entry.status)}`);
-    return {
-      status,
-      path: requireString(file, 'file_path', 'manifest entry'),
-      size: Number(field(file, 'file_size_in_bytes') ?? 0),
-      content: CONTENT[Number(field(file, 'content') ?? 0)] ?? 'data',
-    };
+// Only the fields read below are decoded: the rest of an entry (column statistics, partition
+// summaries) is skipped, so the heap holds what the collector keeps and little more.
+const MANIFEST_FILE_FIELDS = { manifest_path: true, manifest_length: true, content: true } as const;
+const MANIFEST_ENTRY_FIELDS = { status: true, data_file: { file_path: true, file_size_in_bytes: true, content: true } } as const;
+
+export async function readManifestList(bytes: Uint8Array, limits: ReadLimits = {}): Promise<ManifestRef[]> {
+  return readAvroContainer(bytes, {
+    ...limits,
+    fields: MANIFEST_FILE_FIELDS,
+    map: (record): ManifestRef => ({
+      path: requireString(record, 'manifest_path', 'manifest list'),
+      length: Number(field(record, 'manifest_length') ?? 0),
+      // v1 manifest lists have no content field: every manifest lists data files.
+      content: Number(field(record, 'content') ?? 0) === 1 ? 'deletes' : 'data',
+    }),
+  });
+}
+
+export async function readManifest(bytes: Uint8Array, limits: ReadLimits = {}): Promise<ManifestEntryRef[]> {
+  return readAvroContainer(bytes, {
+    ...limits,
+    fields: MANIFEST_ENTRY_FIELDS,
+    map: (entry): ManifestEntryRef => {
+      const file = entry.data_file as Record<string, unknown> | undefined;
+      if (!file) throw new Error('manifest entry: data_file is missing');
+      const status = STATUS[Number(field(entry, 'status'))];
+      if (!status) throw new Error(`manifest entry: unknown status ${String(entry.status)}`);
+      return {
+        status,
+        path: requireString(file, 'file_path', 'manifest entry'),
+        size: Number(field(file, 'file_size_in_bytes') ?? 0),
+        content: CONTENT[Number(field(file, 'content') ?? 0)] ?? 'data',
+      };
+    },
   });
 }
 

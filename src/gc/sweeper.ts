@@ -1,7 +1,10 @@
 // Deletes marked objects from storage: in batches (one S3 DeleteObjects request per 1,000
 // keys, handled by the store), several batches at once, retrying throttled batches with
 // exponential backoff. A file already gone counts as deleted. Never anything outside a
-// warehouse root: the caller passes the roots and every URI is checked again here.
+// warehouse root: the caller passes the roots, every URI is checked again here, and the store
+// is told the root of each batch, so a local store refuses a path through a linked directory
+// (a table directory linked out of the warehouse). Refusals come back as failures with their
+// reason; the objects stay marked, and the next run reports them again.
 import type { IndexedObject } from '../db/object-index-repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { isUnderRoot } from './object-uri.js';
@@ -30,21 +33,31 @@ export class Sweeper {
 
   async delete(objects: IndexedObject[], roots: string[]): Promise<SweepOutcome> {
     const outcome: SweepOutcome = { deleted: [], failed: [], retries: 0 };
-    const inside: IndexedObject[] = [];
+    const byRoot = new Map<string, IndexedObject[]>();
     for (const o of objects) {
-      if (roots.some((root) => isUnderRoot(root, o.uri))) inside.push(o);
-      else outcome.failed.push({ object: o, error: 'outside every warehouse root; not deleted' });
+      // Roots never nest (findOverlappingWarehouse), so an object lies under one root at most.
+      const root = roots.find((r) => isUnderRoot(r, o.uri));
+      if (root === undefined) outcome.failed.push({ object: o, error: 'outside every warehouse root; not deleted' });
+      else if (byRoot.has(root)) byRoot.get(root)!.push(o);
+      else byRoot.set(root, [o]);
     }
-    const batches: IndexedObject[][] = [];
-    for (let i = 0; i < inside.length; i += this.options.batchSize) batches.push(inside.slice(i, i + this.options.batchSize));
+    const batches: { root: string; objects: IndexedObject[] }[] = [];
+    for (const [root, inside] of byRoot) {
+      for (let i = 0; i < inside.length; i += this.options.batchSize) batches.push({ root, objects: inside.slice(i, i + this.options.batchSize) });
+    }
     let next = 0;
     const worker = async () => {
       while (next < batches.length) {
-        const batch = batches[next++];
+        const { root, objects: batch } = batches[next++];
         for (let attempt = 1; ; attempt++) {
           try {
-            await this.store.delete(batch.map((o) => o.uri));
-            outcome.deleted.push(...batch);
+            const { refused } = await this.store.delete(batch.map((o) => o.uri), { root });
+            const reasons = new Map(refused.map((r) => [r.uri, r.reason]));
+            for (const object of batch) {
+              const reason = reasons.get(object.uri);
+              if (reason === undefined) outcome.deleted.push(object);
+              else outcome.failed.push({ object, error: reason });
+            }
             break;
           } catch (error) {
             if (attempt >= this.options.maxAttempts || !isRetryable(error)) {

@@ -1,20 +1,42 @@
-// In-memory object storage: the twin of the real stores for unit tests.
-import type { ObjectStore, StoredObject } from './object-store.js';
+// In-memory object storage: the twin of the real stores for unit tests. It keeps their
+// contract where it can (root confinement, size cap, abort signal); it has no links or pipes.
+import {
+  outsideRoot,
+  sizeCapError,
+  type ConfinedAccess,
+  type DeleteOutcome,
+  type ObjectStore,
+  type ReadOptions,
+  type StoredObject,
+} from './object-store.js';
 
 export class MemoryObjectStore implements ObjectStore {
   readonly objects = new Map<string, { body: Uint8Array; lastModified: Date }>();
 
-  async put(uri: string, body: Uint8Array | string): Promise<void> {
+  async put(uri: string, body: Uint8Array | string, options?: ConfinedAccess): Promise<void> {
+    const refusal = outsideRoot(uri, options);
+    if (refusal) throw refusal;
     const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
     this.objects.set(uri, { body: bytes, lastModified: new Date() });
   }
 
-  async get(uri: string): Promise<Uint8Array | undefined> {
-    return this.objects.get(uri)?.body;
+  async get(uri: string, options?: ReadOptions): Promise<Uint8Array | undefined> {
+    const refusal = outsideRoot(uri, options);
+    if (refusal) throw refusal;
+    options?.signal?.throwIfAborted();
+    const body = this.objects.get(uri)?.body;
+    if (body && options?.maxBytes !== undefined && body.byteLength > options.maxBytes) throw sizeCapError(uri, body.byteLength, options.maxBytes);
+    return body;
   }
 
-  async delete(uris: readonly string[]): Promise<void> {
-    for (const uri of uris) this.objects.delete(uri);
+  async delete(uris: readonly string[], options?: ConfinedAccess): Promise<DeleteOutcome> {
+    const refused: DeleteOutcome['refused'] = [];
+    for (const uri of uris) {
+      const refusal = outsideRoot(uri, options);
+      if (refusal) refused.push({ uri, reason: refusal.reason });
+      else this.objects.delete(uri);
+    }
+    return { refused };
   }
 
   /** Like the real stores, a prefix names a directory: `…/t` lists `…/t/x`, not `…/t2/x`. */

@@ -4,7 +4,16 @@
 // The AWS SDK is loaded on first use: it costs tens of megabytes of memory, which a
 // catalog whose warehouse is a local directory should not pay.
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { ObjectStore, StoredObject } from './object-store.js';
+import type { Readable } from 'node:stream';
+import {
+  outsideRoot,
+  sizeCapError,
+  type ConfinedAccess,
+  type DeleteOutcome,
+  type ObjectStore,
+  type ReadOptions,
+  type StoredObject,
+} from './object-store.js';
 
 type Sdk = typeof import('@aws-sdk/client-s3');
 
@@ -40,33 +49,75 @@ export class S3ObjectStore implements ObjectStore {
     return this.connection;
   }
 
-  async put(uri: string, body: Uint8Array | string): Promise<void> {
+  async put(uri: string, body: Uint8Array | string, options?: ConfinedAccess): Promise<void> {
+    const refusal = outsideRoot(uri, options);
+    if (refusal) throw refusal;
     const { sdk, client } = await this.connect();
     const { bucket, key } = parse(uri);
     await client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
   }
 
-  async get(uri: string): Promise<Uint8Array | undefined> {
+  /**
+   * Reads an object within the cap: a declared length over it is refused before the body is
+   * read, and a body that turns out longer is abandoned at the cap. The signal aborts the
+   * request and the body alike. Confinement to the root is by key prefix: S3 has no links.
+   */
+  async get(uri: string, options?: ReadOptions): Promise<Uint8Array | undefined> {
+    const refusal = outsideRoot(uri, options);
+    if (refusal) throw refusal;
+    const signal = options?.signal;
+    signal?.throwIfAborted();
     const { sdk, client } = await this.connect();
     const { bucket, key } = parse(uri);
+    let response;
     try {
-      const response = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
-      return response.Body ? await response.Body.transformToByteArray() : new Uint8Array();
+      response = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal as never });
     } catch (error) {
       if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
-      throw error;
+      throw signal?.aborted ? signal.reason : error;
+    }
+    const body = response.Body as (Readable & AsyncIterable<Uint8Array>) | undefined;
+    if (!body) return new Uint8Array();
+    const maxBytes = options?.maxBytes ?? Infinity;
+    if (response.ContentLength !== undefined && response.ContentLength > maxBytes) {
+      body.destroy();
+      throw sizeCapError(uri, response.ContentLength, maxBytes);
+    }
+    const abort = () => body.destroy(signal?.reason as Error);
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      const chunks: Uint8Array[] = [];
+      let total = 0;
+      for await (const chunk of body) {
+        total += chunk.byteLength;
+        if (total > maxBytes) throw sizeCapError(uri, total, maxBytes);
+        chunks.push(chunk);
+      }
+      return Buffer.concat(chunks, total);
+    } catch (error) {
+      throw signal?.aborted ? signal.reason : error;
+    } finally {
+      signal?.removeEventListener('abort', abort);
+      if (!body.readableEnded) body.destroy();
     }
   }
 
-  async delete(uris: readonly string[]): Promise<void> {
-    const { sdk, client } = await this.connect();
+  async delete(uris: readonly string[], options?: ConfinedAccess): Promise<DeleteOutcome> {
+    const refused: DeleteOutcome['refused'] = [];
     const byBucket = new Map<string, string[]>();
     for (const uri of uris) {
+      const refusal = outsideRoot(uri, options);
+      if (refusal) {
+        refused.push({ uri, reason: refusal.reason });
+        continue;
+      }
       const { bucket, key } = parse(uri);
       const keys = byBucket.get(bucket);
       if (keys) keys.push(key);
       else byBucket.set(bucket, [key]);
     }
+    if (byBucket.size === 0) return { refused };
+    const { sdk, client } = await this.connect();
     for (const [bucket, keys] of byBucket) {
       for (let i = 0; i < keys.length; i += DELETE_BATCH) {
         const batch = keys.slice(i, i + DELETE_BATCH);
@@ -82,6 +133,7 @@ export class S3ObjectStore implements ObjectStore {
         }
       }
     }
+    return { refused };
   }
 
   async *list(prefix: string): AsyncIterable<StoredObject> {

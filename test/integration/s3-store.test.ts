@@ -1,6 +1,7 @@
 // The S3 object store against a real S3-compatible server (moto, started by the test script).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { ObjectTooLargeError, RefusedObjectError } from '../../src/storage/object-store.js';
 import { S3ObjectStore } from '../../src/storage/s3-store.js';
 import { s3Endpoint } from '../support/test-catalog.js';
 
@@ -33,5 +34,17 @@ describe('S3 object store', { skip: s3Endpoint ? false : 'CATALOG_TEST_S3_ENDPOI
     const left: string[] = [];
     for await (const object of store.list(`${root}/many`)) left.push(object.uri);
     assert.deepEqual(left, []);
+  });
+
+  test('reads within the cap and the signal; confined to the root given', async () => {
+    await store.put(`${root}/capped/hundred`, 'x'.repeat(100));
+    await assert.rejects(store.get(`${root}/capped/hundred`, { maxBytes: 99 }), ObjectTooLargeError);
+    assert.equal((await store.get(`${root}/capped/hundred`, { maxBytes: 100 }))!.byteLength, 100);
+    await assert.rejects(store.get(`${root}/capped/hundred`, { signal: AbortSignal.abort(new Error('stop')) }), /stop/);
+    const elsewhere = `s3://warehouse/elsewhere-${Math.random().toString(36).slice(2)}/x`;
+    await assert.rejects(store.get(elsewhere, { root }), RefusedObjectError);
+    await assert.rejects(store.put(elsewhere, 'x', { root }), RefusedObjectError);
+    assert.deepEqual((await store.delete([elsewhere, `${root}/capped/hundred`], { root })).refused.map((r) => r.uri), [elsewhere]);
+    assert.equal(await store.get(`${root}/capped/hundred`), undefined);
   });
 });

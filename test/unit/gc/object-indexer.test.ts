@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { ChildObject } from '../../../src/db/object-index-repository.js';
+import { TooManyRecordsError } from '../../../src/gc/avro-container.js';
 import { childrenOf } from '../../../src/gc/object-indexer.js';
 import { writeManifest } from '../../support/avro-files.js';
 
@@ -121,5 +122,29 @@ describe('childrenOf manifests written here', () => {
   it('reads an uncompressed manifest', async () => {
     const manifest = await writeManifest([{ status: 1, content: 0, path: 's3://b/wh/t/data/a.parquet', size: 100 }], 'null');
     assert.deepEqual(await childrenOf('manifest', manifest), [{ uri: 's3://b/wh/t/data/a.parquet', kind: 'data', sizeBytes: 100 }]);
+  });
+});
+
+describe('childrenOf within limits', () => {
+  const entries = (n: number) => Array.from({ length: n }, (_, i) => ({ status: 1, content: 0, path: `s3://b/wh/t/data/${i}.parquet`, size: 1 }));
+
+  it('refuses a manifest with more entries than allowed, and reads one at the limit', async () => {
+    const manifest = await writeManifest(entries(10));
+    await assert.rejects(childrenOf('manifest', manifest, { maxRecords: 9 }), TooManyRecordsError);
+    assert.equal((await childrenOf('manifest', manifest, { maxRecords: 10 })).length, 10);
+  });
+
+  it('refuses a compressed manifest that inflates past the cap (a small file can inflate a thousandfold)', async () => {
+    const manifest = await writeManifest(entries(20_000));
+    assert.ok(manifest.length < 200_000, `compressed to ${manifest.length} bytes`);
+    await assert.rejects(childrenOf('manifest', manifest, { maxDecodedBytes: 100_000 }), /inflates past the cap/);
+    assert.equal((await childrenOf('manifest', manifest, { maxDecodedBytes: 10_000_000 })).length, 20_000);
+  });
+
+  it('skips the fields it does not need: a manifest with statistics decodes to the same children', async () => {
+    for (const codec of ['gzip', 'zstd', 'snappy']) {
+      const children = await childrenOf('manifest', fixture(codec, 'manifest-0.avro'), { maxDecodedBytes: 1_000_000, maxRecords: 1000 });
+      assert.ok(children.length > 0 && children.every((c) => c.uri.startsWith('s3://')), codec);
+    }
   });
 });

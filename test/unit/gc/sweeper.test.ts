@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { IndexedObject } from '../../../src/db/object-index-repository.js';
 import { Sweeper, isRetryable, type SweeperOptions } from '../../../src/gc/sweeper.js';
 import { MemoryObjectStore } from '../../../src/storage/memory-store.js';
+import type { ConfinedAccess, DeleteOutcome } from '../../../src/storage/object-store.js';
 
 /**
  * A memory store that records every delete call and fails the calls the test script says to
@@ -14,11 +15,11 @@ class ScriptedStore extends MemoryObjectStore {
     super();
   }
 
-  override async delete(uris: readonly string[]): Promise<void> {
+  override async delete(uris: readonly string[], options?: ConfinedAccess): Promise<DeleteOutcome> {
     this.calls.push([...uris]);
     const failure = this.failures[this.calls.length];
     if (failure !== undefined) throw failure;
-    await super.delete(uris);
+    return super.delete(uris, options);
   }
 }
 
@@ -161,6 +162,24 @@ describe('Sweeper.delete', () => {
     assert.deepEqual(ids(outcome.failed.map((f) => f.object)), [3, 4]);
   });
 
+  it('tells the store each batch\'s root, and reports what the store refused as failed, with its reason', async () => {
+    const other = 's3://bucket/other-wh';
+    const list = [...objects(2), ...objects(1, other, 10)];
+    const store = new MemoryObjectStore();
+    await storeHolding(store, list);
+    const roots: (string | undefined)[] = [];
+    const original = store.delete.bind(store);
+    store.delete = async (uris, options) => {
+      roots.push(options?.root);
+      const outcome = await original(uris.filter((u) => !u.endsWith('/2.parquet')), options);
+      return { refused: [...outcome.refused, ...uris.filter((u) => u.endsWith('/2.parquet')).map((uri) => ({ uri, reason: 'a link' }))] };
+    };
+    const outcome = await new Sweeper(store, OPTIONS, noSleep).delete(list, [ROOT, other]);
+    assert.deepEqual(roots.sort(), [ROOT, other].sort());
+    assert.deepEqual(ids(outcome.deleted), [1, 10]);
+    assert.deepEqual(outcome.failed.map((f) => [f.object.id, f.error]), [[2, 'a link']]);
+  });
+
   it('keeps at most `concurrency` batches in flight', async () => {
     let inFlight = 0;
     let peak = 0;
@@ -170,6 +189,7 @@ describe('Sweeper.delete', () => {
       peak = Math.max(peak, inFlight);
       await new Promise((resolve) => setTimeout(resolve, 5));
       inFlight -= 1;
+      return { refused: [] };
     };
     const outcome = await new Sweeper(store, { ...OPTIONS, batchSize: 1, concurrency: 3 }, noSleep).delete(objects(10), [ROOT]);
     assert.equal(outcome.deleted.length, 10);
