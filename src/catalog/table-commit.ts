@@ -101,7 +101,7 @@ export class TableCommitter {
       const plans = await Promise.all(changes.map((change) => this.plan(warehouse, change)));
       const toWrite = plans.filter((p) => p.kind !== 'unchanged');
       if (toWrite.length === 0) return plans.map((p) => p.result);
-      await this.writeFiles(toWrite.map((p) => p.result));
+      await this.writeFiles(warehouse, toWrite.map((p) => p.result));
       try {
         if (toWrite.length === 1 && toWrite[0].kind === 'update') {
           // One table: the swap is a single atomic statement, no transaction needed.
@@ -192,8 +192,8 @@ export class TableCommitter {
   }
 
   /** A table made by createTable: its first metadata file, then its row. */
-  async commitCreated(table: CommittedTable): Promise<CommittedTable[]> {
-    await this.writeFiles([table]);
+  async commitCreated(warehouse: Warehouse, table: CommittedTable): Promise<CommittedTable[]> {
+    await this.writeFiles(warehouse, [table]);
     try {
       await this.db.transaction().execute((tx) => insertTable(tx, table));
     } catch (error) {
@@ -214,9 +214,10 @@ export class TableCommitter {
     return [table];
   }
 
-  private async writeFiles(tables: CommittedTable[]): Promise<void> {
+  /** Through real directories below the warehouse root only: a linked metadata folder is refused. */
+  private async writeFiles(warehouse: Warehouse, tables: CommittedTable[]): Promise<void> {
     try {
-      await Promise.all(tables.map((t) => this.store.put(t.record.metadataLocation, t.metadataJson)));
+      await Promise.all(tables.map((t) => this.store.put(t.record.metadataLocation, t.metadataJson, { root: warehouse.location })));
     } catch (error) {
       await this.store.delete(tables.map((t) => t.record.metadataLocation)).catch(() => undefined);
       throw serviceUnavailable(`Could not write table metadata to object storage: ${(error as Error).message}`);

@@ -100,7 +100,7 @@ export class TableService {
     // A staged create (spec: stage-create) only proposes metadata; the table comes into
     // being with the client's later commit carrying assert-create.
     if (input['stage-create']) return { ...table, staged: true };
-    const [created] = await this.committer.commitCreated(table).catch((error) => {
+    const [created] = await this.committer.commitCreated(warehouse, table).catch((error) => {
       if (isUniqueViolation(error)) throw alreadyExists(`Table already exists: ${tableName(levels, input.name)}`);
       throw error;
     });

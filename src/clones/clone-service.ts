@@ -219,7 +219,7 @@ export class CloneService {
         }
         plan(table, byLevels.get(levels.join('\x1f'))!, table.name, at === undefined ? {} : { 'timestamp-ms': at }, at !== undefined);
       }
-    });
+    }, source);
   }
 
   /**
@@ -236,6 +236,8 @@ export class CloneService {
       },
       createdNamespaces: string[][],
     ) => Promise<void>,
+    /** Where the sources live: the same warehouse, except for a warehouse clone. */
+    sourceWarehouse: Warehouse = warehouse,
   ): Promise<CloneResult> {
     const now = this.now();
     const expiresAt = expiryFrom(options, now);
@@ -262,7 +264,7 @@ export class CloneService {
 
           await inBatches(planned, WRITE_CONCURRENCY, async (p) => {
             written.push(p.clone.record.metadataLocation);
-            await this.store.put(p.clone.record.metadataLocation, p.clone.metadataJson);
+            await this.store.put(p.clone.record.metadataLocation, p.clone.metadataJson, { root: warehouse.location });
           });
           for (const p of planned) {
             try {
@@ -274,7 +276,7 @@ export class CloneService {
               throw error;
             }
           }
-          const sourceUpdates = await this.disableEngineGc(tx, planned, now, written);
+          const sourceUpdates = await this.disableEngineGc(tx, planned, now, written, sourceWarehouse.location);
           await insertLineage(
             tx,
             planned.map((p) => ({ ...p.lineage, sourceVersion: sourceUpdates.get(p.source.id)?.record.version ?? p.source.version })),
@@ -360,12 +362,12 @@ export class CloneService {
   }
 
   /** Commits gc.enabled=false onto sources that do not carry it yet (their rows are locked). */
-  private async disableEngineGc(tx: Tx, planned: PlannedClone[], now: number, written: string[]) {
+  private async disableEngineGc(tx: Tx, planned: PlannedClone[], now: number, written: string[], sourceRoot: string) {
     const updates = new Map<string, CommittedTable>();
     for (const p of planned) {
       if (updates.has(p.source.id) || p.sourceMetadata.properties[GC_ENABLED] === 'false') continue;
       const update = { action: 'set-properties', updates: { [GC_ENABLED]: 'false' } };
-      updates.set(p.source.id, await commitLockedTable(tx, this.store, p.source, p.sourceMetadata, [update], now, written));
+      updates.set(p.source.id, await commitLockedTable(tx, this.store, p.source, p.sourceMetadata, [update], now, written, sourceRoot));
     }
     return updates;
   }

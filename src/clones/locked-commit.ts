@@ -17,13 +17,15 @@ export async function commitLockedTable(
   now: number,
   /** Every file written is added here, so the caller can delete them if its transaction fails. */
   written: string[],
+  /** The table's warehouse root: the file is written through real directories below it only. */
+  root: string,
 ): Promise<CommittedTable> {
   const builder = new TableMetadataBuilder(base, now, () => undefined).applyAll(updates);
   const metadata = builder.build();
   appendMetadataLog(metadata, table.metadataLocation, base['last-updated-ms']);
   const next = tableVersion({ ...table, version: table.version + 1 }, metadata);
   written.push(next.record.metadataLocation);
-  await store.put(next.record.metadataLocation, next.metadataJson);
+  await store.put(next.record.metadataLocation, next.metadataJson, { root });
   if (!(await compareAndSwapTable(tx, table.version, base, next))) {
     throw new Error(`table ${table.id} changed while its row was locked`);
   }

@@ -79,7 +79,7 @@ export class NamespacePoints {
               'snapshot-id': snapshot['snapshot-id'],
               ...(request['max-ref-age-ms'] === undefined ? {} : { 'max-ref-age-ms': request['max-ref-age-ms'] }),
             };
-            committed.push(await commitLockedTable(tx, this.store, table, metadata, [update], now, written));
+            committed.push(await commitLockedTable(tx, this.store, table, metadata, [update], now, written, warehouse.location));
             tagged.push(point);
           }
           return { tagged, skipped, committed };

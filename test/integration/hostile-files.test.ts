@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { OUTSIDE_EVERY_ROOT } from '../../src/gc/object-indexer.js';
 import { fileUri, fileUriToPath as toPath } from '../../src/storage/filesystem-store.js';
-import { dataManifest, manifestList } from '../support/iceberg-files.js';
+import { writeManifest, writeManifestList } from '../support/avro-files.js';
 import { RestClient, bigSnapshotId, simpleSchema } from '../support/rest-client.js';
 import { createDatabase, noPostgres, startTestCatalog, type TestCatalog } from '../support/test-catalog.js';
 
@@ -144,9 +144,9 @@ describe('collector against hostile files in a local warehouse', { skip: noPostg
     const files = ['a.parquet', 'b.parquet'];
     for (const f of files) await writeFile(join(linkedTarget, f), 'parquet bytes outside the warehouse');
     await symlink(linkedTarget, join(dir, 'data'));
-    const manifest = await dataManifest(files.map((f) => ({ path: `${location}/data/${f}`, size: 35 })));
+    const manifest = await writeManifest(files.map((f) => ({ status: 1, content: 0, path: `${location}/data/${f}`, size: 35 })));
     await writeFile(join(dir, 'metadata', 'manifest-1.avro'), manifest);
-    const list = await manifestList([{ path: `${location}/metadata/manifest-1.avro`, length: manifest.length }]);
+    const list = await writeManifestList([{ path: `${location}/metadata/manifest-1.avro`, length: manifest.length }]);
     await writeFile(join(dir, 'metadata', 'snap-1.avro'), list);
     assert.equal(await commitSnapshot('linked-data', `${location}/metadata/snap-1.avro`, 1), 200);
     const indexed = await run();

@@ -132,7 +132,7 @@ describe('indexer against an S3 endpoint that never answers', { skip: noPostgres
     const db = catalog.database.db;
     const root = `s3://stalled-${suffix}/wh`;
     const uri = `${root}/t/metadata/snap-1.avro`;
-    await insertWarehouse(db, { id: crypto.randomUUID(), name: `stalled-${suffix}`, location: root, properties: {} });
+    await insertWarehouse(db, { id: crypto.randomUUID(), name: `stalled-${suffix}`, location: root, properties: {}, managedRoot: true });
     await sql`INSERT INTO storage_object (uri, kind, edges_state) VALUES (${uri}, 'manifest-list', 'pending')`.execute(db);
     const port = (silent.address() as net.AddressInfo).port;
     const store = new S3ObjectStore({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true });
