@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database, Db } from './database.js';
-import { PgliteDialect } from './pglite-dialect.js';
+import { EmbeddedKysely, PgliteDialect } from './pglite-dialect.js';
 
 export interface DatabaseOptions {
   url?: string;
@@ -45,6 +45,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   const { PGlite } = await import('@electric-sql/pglite');
   await mkdir(options.embeddedDataDir, { recursive: true });
   const pglite = new PGlite(options.embeddedDataDir);
-  const db = new Kysely<Database>({ dialect: new PgliteDialect(pglite) });
+  const db: Db = new EmbeddedKysely<Database>(new PgliteDialect(pglite));
   return { db, kind: 'embedded', poolStats: () => undefined, close: () => db.destroy() };
 }
