@@ -6,6 +6,7 @@ import { migrate } from './db/migrator.js';
 import { ensureWarehouse } from './db/warehouse-repository.js';
 import { CronJob } from './scheduler/cron-job.js';
 import { PeriodicJob } from './scheduler/periodic-job.js';
+import { prettyLogStream } from './observability/pretty-log.js';
 import { fileUriToPath } from './storage/filesystem-store.js';
 import { databaseStartupError, listenError, requireWritableFolder } from './startup-checks.js';
 
@@ -49,7 +50,8 @@ export async function serve(config: Config): Promise<void> {
   }
   const runtime: Runtime = { started: false, shuttingDown: false };
   const deps = await createDependencies(config, database, createObjectStore(config), runtime);
-  const app = await buildApp(deps);
+  // JSON lines for collectors; readable lines when a person watches a terminal.
+  const app = await buildApp(deps, process.stdout.isTTY ? { logger: prettyLogStream(process.stdout) } : {});
   const cloneExpiry = new PeriodicJob(
     'clone-expiry',
     config.cloneExpiryIntervalMs,
