@@ -36,6 +36,7 @@ import pg from 'pg';
 import type { AppDependencies } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import type { DatabaseHandle } from '../src/db/connect.js';
+import { openDedicatedSession } from '../src/db/dedicated-session.js';
 import type { Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrator.js';
 import type { IndexedObject } from '../src/db/object-index-repository.js';
@@ -164,11 +165,13 @@ function openLoggedDatabase(url: string, config: Config): DatabaseHandle {
     idleTimeoutMillis: 30_000,
   });
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: logQuery });
   return {
     db,
     kind: 'postgres',
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: config.databasePoolSize }),
+    openSession: () => openDedicatedSession({ url, connectionTimeoutMs: config.databaseConnectTimeoutMs, queryTimeoutMs: 10_000 }),
     close: () => db.destroy(),
   };
 }

@@ -8,6 +8,7 @@ import { createDependencies, createObjectStore, openCatalogDatabase } from './de
 import { migrate, pendingMigrations, readMigrations } from './db/migrator.js';
 import type { OrphanMode } from './db/gc-run-repository.js';
 import { serve } from './main.js';
+import { databaseStartupError } from './startup-checks.js';
 
 function parseGcArguments(args: string[]): { orphans: OrphanMode; dryRun: boolean } {
   let orphans: OrphanMode = 'off';
@@ -56,13 +57,17 @@ async function run(command: string, args: string[]): Promise<void> {
       try {
         const applied = await migrate(database.db);
         console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database schema is up to date');
+      } catch (error) {
+        throw databaseStartupError(error, config.databaseUrl) ?? error;
       } finally {
         await database.close();
       }
       return;
     }
     case 'gc':
-      process.exitCode = await collectOnce(config, args);
+      process.exitCode = await collectOnce(config, args).catch((error: unknown) => {
+        throw databaseStartupError(error, config.databaseUrl) ?? error;
+      });
       return;
     default:
       throw new ConfigError(`unknown command "${command}" (expected serve, migrate or gc)`);

@@ -175,7 +175,7 @@ export const SETTINGS = {
     kind: 'enum',
     default: 'info',
     values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-    doc: 'Log level (JSON logs on standard output).',
+    doc: 'Log level (JSON lines on standard output; readable lines when it is a terminal).',
   },
   configFile: {
     env: 'CATALOG_CONFIG_FILE',

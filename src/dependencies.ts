@@ -10,7 +10,7 @@ import { CloneService } from './clones/clone-service.js';
 import { NamespacePoints } from './clones/namespace-points.js';
 import { TableSwap } from './clones/table-swap.js';
 import { GarbageCollector } from './gc/collector.js';
-import { InProcessLeaderLock, PostgresLeaderLock } from './gc/leader-lock.js';
+import { leaderLockFor } from './gc/leader-lock.js';
 import { ObjectIndexer } from './gc/object-indexer.js';
 import { GcSettings } from './gc/gc-settings.js';
 import { GcRunLog } from './gc/run-log.js';
@@ -85,7 +85,7 @@ export async function createDependencies(
   const collector = new GarbageCollector(
     db,
     store,
-    database.kind === 'postgres' ? new PostgresLeaderLock(db) : new InProcessLeaderLock(),
+    leaderLockFor(database),
     new ObjectIndexer(db, store, config.gc.indexConcurrency),
     new Sweeper(store, { ...DEFAULT_SWEEPER_OPTIONS, concurrency: config.gc.deleteConcurrency }),
     snapshotExpiry,

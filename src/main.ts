@@ -6,11 +6,40 @@ import { migrate } from './db/migrator.js';
 import { ensureWarehouse, manageRootsUnder } from './db/warehouse-repository.js';
 import { CronJob } from './scheduler/cron-job.js';
 import { PeriodicJob } from './scheduler/periodic-job.js';
+import { prettyLogStream } from './observability/pretty-log.js';
+import { fileUriToPath } from './storage/filesystem-store.js';
+import { databaseStartupError, listenError, requireWritableFolder } from './startup-checks.js';
+
+/**
+ * The catalog database, migrated, with its warehouse: a fault an operator fixes with one
+ * setting (an unwritable folder, an unreachable database) is a ConfigError naming it.
+ */
+async function openReadyDatabase(config: Config) {
+  // The data folder holds the embedded database; a file:// warehouse root must be writable too.
+  if (!config.databaseUrl) await requireWritableFolder(config.dataDir, 'CATALOG_DATA_DIR');
+  if (config.warehouseLocation.startsWith('file:')) {
+    const root = fileUriToPath(config.warehouseLocation);
+    const underDataDir = root === config.dataDir || root.startsWith(`${config.dataDir}/`);
+    await requireWritableFolder(root, underDataDir ? 'CATALOG_DATA_DIR' : 'CATALOG_WAREHOUSE_LOCATION');
+  }
+  const database = await openCatalogDatabase(config).catch((error: unknown) => {
+    if (config.databaseUrl) throw error;
+    throw new ConfigError(
+      `CATALOG_DATA_DIR: the embedded database in ${config.dataDir}/catalog-db could not be opened (${(error as Error).message}); ` +
+        'set CATALOG_DATA_DIR to another folder, or CATALOG_DATABASE_URL to use Postgres',
+    );
+  });
+  try {
+    if (config.migrateOnStart) await migrate(database.db);
+    return { database, warehouse: await ensureWarehouse(database.db, config.warehouseName, config.warehouseLocation) };
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw databaseStartupError(error, config.databaseUrl) ?? error;
+  }
+}
 
 export async function serve(config: Config): Promise<void> {
-  const database = await openCatalogDatabase(config);
-  if (config.migrateOnStart) await migrate(database.db);
-  const warehouse = await ensureWarehouse(database.db, config.warehouseName, config.warehouseLocation);
+  const { database, warehouse } = await openReadyDatabase(config);
   if (warehouse.location !== config.warehouseLocation) {
     // Moving a warehouse root would leave its tables outside it, where nothing may delete their files.
     await database.close();
@@ -24,7 +53,8 @@ export async function serve(config: Config): Promise<void> {
   await manageRootsUnder(database.db, config.warehouseAllowedRoots);
   const runtime: Runtime = { started: false, shuttingDown: false };
   const deps = await createDependencies(config, database, createObjectStore(config), runtime);
-  const app = await buildApp(deps);
+  // JSON lines for collectors; readable lines when a person watches a terminal.
+  const app = await buildApp(deps, process.stdout.isTTY ? { logger: prettyLogStream(process.stdout) } : {});
   const cloneExpiry = new PeriodicJob(
     'clone-expiry',
     config.cloneExpiryIntervalMs,
@@ -46,7 +76,12 @@ export async function serve(config: Config): Promise<void> {
     ...(config.gc.schedule ? [new CronJob('gc', config.gc.schedule, collect('off'), app.log)] : []),
     ...(config.gc.orphanSchedule ? [new CronJob('gc-orphans', config.gc.orphanSchedule, collect(config.gc.orphanMode), app.log)] : []),
   ];
-  const metricsServer = config.metricsPort > 0 ? await deps.metrics.listen(config.host, config.metricsPort) : undefined;
+  const metricsServer =
+    config.metricsPort > 0
+      ? await deps.metrics.listen(config.host, config.metricsPort).catch((error: unknown) => {
+          throw listenError(error, 'CATALOG_METRICS_PORT', config.host, config.metricsPort) ?? error;
+        })
+      : undefined;
 
   // SIGTERM (Kubernetes: the pod is being deleted) starts the shutdown:
   //  1. readiness fails at once, so endpoints controllers and load balancers stop routing
@@ -85,7 +120,9 @@ export async function serve(config: Config): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
-  await app.listen({ host: config.host, port: config.port });
+  await app.listen({ host: config.host, port: config.port }).catch((error: unknown) => {
+    throw listenError(error, 'CATALOG_PORT', config.host, config.port) ?? error;
+  });
   if (config.cloneExpiryIntervalMs > 0) cloneExpiry.start();
   for (const job of jobs) job.start();
   runtime.started = true;

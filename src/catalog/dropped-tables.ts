@@ -31,7 +31,7 @@ export class DroppedTables {
       if (typeof target.name !== 'string' || target.name === '') throw badRequest('Invalid destination table name');
       const namespace = await findNamespace(tx, warehouse.id, target.namespace);
       if (!namespace) throw noSuchNamespace(namespaceName(target.namespace));
-      await this.locations.checkNoOverlap(warehouse, dropped.location, dropped.id);
+      await this.locations.checkNoOverlap(warehouse, dropped.location, dropped.id, tx);
       try {
         await restoreTable(tx, dropped.id, namespace.id, target.name);
       } catch (error) {

@@ -1,7 +1,7 @@
 // Where tables live. Every table gets a directory of its own inside the warehouse: two
 // tables never share a location, so one table's files can never be mistaken for another's
 // (the failure behind iceberg#10779 and nessie#12363).
-import type { Db } from '../db/database.js';
+import type { Db, DbOrTx } from '../db/database.js';
 import type { Namespace } from '../db/namespace-repository.js';
 import { findOverlappingTable } from '../db/table-repository.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
@@ -32,8 +32,9 @@ export class TableLocations {
     for (const file of filesNamedBy(metadata, { metadataLog: true })) requireFileWithinWarehouse(warehouse.location, file.uri, file.role);
   }
 
-  async checkNoOverlap(warehouse: Warehouse, location: string, exceptTableId?: string): Promise<void> {
-    const other = await findOverlappingTable(this.db, warehouse.id, location, exceptTableId);
+  /** Inside a transaction pass it as `db`: the embedded database has one connection, which the transaction holds. */
+  async checkNoOverlap(warehouse: Warehouse, location: string, exceptTableId?: string, db: DbOrTx = this.db): Promise<void> {
+    const other = await findOverlappingTable(db, warehouse.id, location, exceptTableId);
     if (other) {
       throw badRequest(`Location ${location} overlaps the location of table ${other.name} (${other.location})`);
     }

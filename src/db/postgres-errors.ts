@@ -21,14 +21,21 @@ export function isTransactionConflict(error: unknown): boolean {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', 'EAI_AGAIN']);
 
-/** True when Postgres is down, restarting, unreachable, or out of connections. */
+/**
+ * True when Postgres is down, restarting, unreachable, out of connections, or too slow to
+ * answer within the statement timeout: a client may retry shortly, so these are 503s.
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const code = codeOf(error);
   if (code && NETWORK_CODES.has(code)) return true;
-  // SQLSTATE class 08 (connection exception), 57P01-57P03 (shutdown, cannot connect now), 53300 (too many connections).
-  if (code && (code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code))) return true;
+  // SQLSTATE class 08 (connection exception), 57P01-57P03 (shutdown, cannot connect now),
+  // 53300 (too many connections), 57014 (statement cancelled: the catalog cancels nothing
+  // itself, so it is the statement timeout, e.g. behind a lock or on an overloaded server).
+  if (code && (code.startsWith('08') || ['57P01', '57P02', '57P03', '53300', '57014'].includes(code))) return true;
   const message = error instanceof Error ? error.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
+  // pg's own messages: the socket closed, the pool had no connection in time, a client that
+  // failed earlier, a dedicated session's query timeout.
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(message);
 }
 
 /** gc_root_added refused a root on a file the collector has marked or deleted (SQLSTATE 55G01). */

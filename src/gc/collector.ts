@@ -20,7 +20,6 @@ import {
   insertRunFiles,
   markInterruptedRuns,
   pruneRuns,
-  updateRun,
   type GcRun,
   type OrphanMode,
   type RunFile,
@@ -45,9 +44,10 @@ import type { GcMetrics } from '../observability/metrics.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { forbidden } from '../iceberg/errors.js';
 import { int64Key } from '../json/int64-json.js';
-import type { LeaderLock } from './leader-lock.js';
+import type { LeaderLock, Leadership } from './leader-lock.js';
 import type { ObjectIndexer } from './object-indexer.js';
 import { findOrphans, unindexedReferences } from './orphan-finder.js';
+import { RunProgress } from './run-progress.js';
 import type { SnapshotExpiry } from './snapshot-expiry.js';
 import type { Sweeper } from './sweeper.js';
 
@@ -74,7 +74,7 @@ export interface RunRequest {
   orphans: OrphanMode;
 }
 
-export type RunCounts = Record<string, number>;
+export type { RunCounts } from './run-progress.js';
 
 /** A run under way: its record, and a promise of the finished record. */
 export interface StartedRun {
@@ -84,11 +84,14 @@ export interface StartedRun {
 
 const DRY_RUN_ROLLBACK = Symbol('dry run rollback');
 const STOPPED = Symbol('stopped');
+const LEADERSHIP_LOST = Symbol('leadership lost');
 
 export class GarbageCollector {
   private readonly owner = `${hostname()}:${process.pid}`;
   private current: Promise<unknown> | undefined;
   private stopping = false;
+  /** The leadership of the run under way (one at a time per process, as per cluster). */
+  private leadership: Leadership | undefined;
 
   constructor(
     private readonly db: Db,
@@ -118,8 +121,12 @@ export class GarbageCollector {
       await leadership.release();
       throw error;
     }
+    this.leadership = leadership;
     const finished = this.execute(run, request)
-      .finally(() => leadership.release())
+      .finally(() => {
+        this.leadership = undefined;
+        return leadership.release();
+      })
       .then(async () => (await findRun(this.db, run.id)) ?? run);
     this.current = finished.catch(() => undefined);
     return { run, finished };
@@ -131,8 +138,13 @@ export class GarbageCollector {
     await this.current;
   }
 
+  /**
+   * Called between steps. A run whose lock connection failed must not take another step:
+   * another replica may hold the lock by now, and the counts have one writer at a time.
+   */
   private checkStop() {
     if (this.stopping) throw STOPPED;
+    if (this.leadership?.lost.aborted) throw LEADERSHIP_LOST;
   }
 
   private async execute(run: GcRun, request: RunRequest): Promise<void> {
@@ -176,12 +188,15 @@ export class GarbageCollector {
       await progress.finish('succeeded');
       this.metrics.runFinished('succeeded');
     } catch (error) {
-      if (error === STOPPED) {
+      // A step that failed because the database went away lost the lock with it, too.
+      const lost = error === LEADERSHIP_LOST || this.leadership?.lost.aborted;
+      if (lost || error === STOPPED) {
+        if (lost) progress.error(`stopped: leadership lost with the lock's database connection (${messageOf(this.leadership?.lost.reason)})`);
         this.metrics.runFinished('interrupted');
         await progress.finish('interrupted').catch(() => undefined);
         return;
       }
-      progress.error(`run failed: ${error instanceof Error ? error.message : String(error)}`);
+      progress.error(`run failed: ${messageOf(error)}`);
       this.metrics.runFinished('failed');
       await progress.finish('failed').catch(() => undefined);
     }
@@ -217,6 +232,7 @@ export class GarbageCollector {
   private async propagate(progress: RunProgress, tx?: Tx) {
     const inTransaction = <T>(work: (t: Tx) => Promise<T>) => (tx ? work(tx) : this.db.transaction().execute(work));
     for (;;) {
+      this.checkStop();
       const revived = await inTransaction((t) => recountRevived(t, PROPAGATE_BATCH));
       this.reportRefused(progress, revived.refused);
       const released = await inTransaction((t) => uncountReleased(t, PROPAGATE_BATCH));
@@ -229,6 +245,7 @@ export class GarbageCollector {
   private async sweep(run: GcRun, progress: RunProgress) {
     const roots = await this.warehouseRoots();
     for (;;) {
+      this.checkStop();
       // Mark under the revival lock, after counting the children of anything that came back,
       // so no child of a live object can be marked.
       const marked = await this.db.transaction().execute(async (tx) => {
@@ -358,44 +375,4 @@ export class GarbageCollector {
 
 const PROPAGATE_BATCH = 500;
 
-/** The run's record: counts and errors in memory, written at each phase and now and then. */
-class RunProgress {
-  private counts: RunCounts = {};
-  private errors: string[] = [];
-  private current = 'starting';
-  private lastSave = 0;
-
-  constructor(
-    private readonly db: Db,
-    private readonly runId: string,
-    private readonly checkStop: () => void,
-  ) {}
-
-  add(deltas: RunCounts) {
-    for (const [key, value] of Object.entries(deltas)) this.counts[key] = (this.counts[key] ?? 0) + value;
-  }
-
-  async set(values: RunCounts) {
-    Object.assign(this.counts, values);
-    if (Date.now() - this.lastSave > 1000) await this.save();
-  }
-
-  error(message: string) {
-    this.errors.push(message);
-  }
-
-  async phase(name: string) {
-    this.current = name;
-    await this.save();
-  }
-
-  async save() {
-    this.checkStop();
-    this.lastSave = Date.now();
-    await updateRun(this.db, this.runId, { phase: this.current, counts: this.counts, errors: this.errors });
-  }
-
-  async finish(status: 'succeeded' | 'failed' | 'interrupted') {
-    await updateRun(this.db, this.runId, { phase: 'done', counts: this.counts, errors: this.errors, status });
-  }
-}
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -1,11 +1,17 @@
 // One collector at a time across replicas (design guarantee 4). On Postgres the leader holds
-// a session advisory lock on a connection of its own for the whole run: if the process dies,
-// the connection drops and Postgres releases the lock, so there is no lease to expire. The
-// embedded database serves one process only, so an in-process flag does.
-import { sql } from 'kysely';
-import type { Db } from '../db/database.js';
+// a session advisory lock on a connection of its own (outside the pool) for the whole run:
+// if the process dies, the connection drops and Postgres releases the lock, so there is no
+// lease to expire. The embedded database serves one process only, so an in-process flag does.
+//
+// The other side of that coin: when the lock's connection fails while the process lives (a
+// Postgres restart, a reset, a terminated backend), the lock is gone and another replica may
+// take it. Leadership then reports itself lost, and the run stops at its next step.
+import type { DatabaseHandle } from '../db/connect.js';
+import type { DedicatedSession } from '../db/dedicated-session.js';
 
 export interface Leadership {
+  /** Aborted when leadership ends without release(): the run must stop, someone else may lead. */
+  readonly lost: AbortSignal;
   release(): Promise<void>;
 }
 
@@ -15,46 +21,57 @@ export interface LeaderLock {
 }
 
 /** An arbitrary constant all replicas agree on. */
-const COLLECTOR_LOCK_KEY = 7_262_351_001;
+const COLLECTOR_LOCK_KEY = '7262351001';
+/** How often the lock's connection is checked; a silently dead one fails its check. */
+const HEARTBEAT_MS = 2000;
+
+export function leaderLockFor(database: DatabaseHandle): LeaderLock {
+  return database.openSession ? new PostgresLeaderLock(database.openSession) : new InProcessLeaderLock();
+}
 
 export class PostgresLeaderLock implements LeaderLock {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly openSession: () => Promise<DedicatedSession>,
+    private readonly heartbeatMs = HEARTBEAT_MS,
+  ) {}
 
-  tryAcquire(): Promise<Leadership | undefined> {
-    return new Promise((resolveAcquired, rejectAcquired) => {
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      let settled = false;
-      // The callback keeps its connection until leadership is released.
-      this.db
-        .connection()
-        .execute(async (connection) => {
-          const row = await sql<{ ok: boolean }>`SELECT pg_try_advisory_lock(${COLLECTOR_LOCK_KEY}::bigint) AS ok`.execute(connection);
-          if (!row.rows[0]?.ok) {
-            settled = true;
-            resolveAcquired(undefined);
-            return;
-          }
-          let done!: () => void;
-          const unlocked = new Promise<void>((resolve) => (done = resolve));
-          settled = true;
-          resolveAcquired({
-            release: async () => {
-              release();
-              await unlocked;
-            },
-          });
-          await released;
-          try {
-            await sql`SELECT pg_advisory_unlock(${COLLECTOR_LOCK_KEY}::bigint)`.execute(connection);
-          } finally {
-            done();
-          }
-        })
-        .catch((error: unknown) => {
-          if (!settled) rejectAcquired(error);
-        });
-    });
+  async tryAcquire(): Promise<Leadership | undefined> {
+    const session = await this.openSession();
+    try {
+      const [row] = await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [COLLECTOR_LOCK_KEY]);
+      if (!row?.ok) {
+        await session.close();
+        return undefined;
+      }
+    } catch (error) {
+      await session.close(error);
+      throw error;
+    }
+    const lost = new AbortController();
+    let released = false;
+    session.closed.addEventListener(
+      'abort',
+      () => {
+        if (!released) lost.abort(session.closed.reason);
+      },
+      { once: true },
+    );
+    const heartbeat = setInterval(() => {
+      session.query('SELECT 1').catch((error: unknown) => session.close(error));
+    }, this.heartbeatMs);
+    heartbeat.unref();
+    return {
+      lost: lost.signal,
+      release: async () => {
+        if (released) return;
+        released = true;
+        clearInterval(heartbeat);
+        // Unlocked before the goodbye, so the next replica does not find it held while this
+        // backend exits; if the connection is gone already, so is the lock.
+        await session.query('SELECT pg_advisory_unlock($1::bigint)', [COLLECTOR_LOCK_KEY]).catch(() => undefined);
+        await session.close();
+      },
+    };
   }
 }
 
@@ -65,6 +82,7 @@ export class InProcessLeaderLock implements LeaderLock {
     if (this.held) return undefined;
     this.held = true;
     return {
+      lost: new AbortController().signal,
       release: async () => {
         this.held = false;
       },

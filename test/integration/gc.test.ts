@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { GarbageCollector } from '../../src/gc/collector.js';
-import { PostgresLeaderLock } from '../../src/gc/leader-lock.js';
+import { leaderLockFor } from '../../src/gc/leader-lock.js';
 import { ObjectIndexer } from '../../src/gc/object-indexer.js';
 import { Sweeper } from '../../src/gc/sweeper.js';
 import { openCatalogDatabase } from '../../src/dependencies.js';
@@ -110,7 +110,7 @@ describe('collector on Postgres', { skip: noPostgres }, () => {
     const crippled = new GarbageCollector(
       catalog.database.db,
       refusing,
-      new PostgresLeaderLock(catalog.database.db),
+      leaderLockFor(catalog.database),
       new ObjectIndexer(catalog.database.db, refusing, 2),
       new Sweeper(refusing, { batchSize: 3, concurrency: 1, maxAttempts: 1, baseBackoffMs: 1 }),
       catalog.deps.snapshotExpiry,
@@ -140,7 +140,7 @@ describe('collector on Postgres', { skip: noPostgres }, () => {
       const other = new GarbageCollector(
         second.db,
         catalog.store,
-        new PostgresLeaderLock(second.db),
+        leaderLockFor(second),
         new ObjectIndexer(second.db, catalog.store, 2),
         new Sweeper(catalog.store),
         catalog.deps.snapshotExpiry,
@@ -158,7 +158,7 @@ describe('collector on Postgres', { skip: noPostgres }, () => {
       }
       assert.ok(await overlapFree(), 'two runs overlapped in time');
       // While another pool holds the lock, the HTTP API answers 409 and starts nothing.
-      const leadership = await new PostgresLeaderLock(second.db).tryAcquire();
+      const leadership = await leaderLockFor(second).tryAcquire();
       assert.ok(leadership);
       const refused = await client.request('POST', '/ext/v1/gc/runs', {});
       await leadership.release();

@@ -17,6 +17,8 @@ export interface CatalogProcess {
   baseUrl: string;
   /** Standard output lines (JSON log lines), when `captureLog` was set. */
   log: string[];
+  /** Standard error lines, when `captureLog` was set (a crash's stack trace lands here). */
+  stderr: string[];
 }
 
 /** The process's exit code once it has exited (at once if it already has). */
@@ -38,10 +40,11 @@ export async function startCatalogProcess(options: {
   });
   const log: string[] = [];
   child.stdout?.on('data', (chunk: Buffer) => log.push(...chunk.toString().split('\n').filter(Boolean)));
-  child.stderr?.on('data', () => undefined);
+  const stderr: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(...chunk.toString().split('\n').filter(Boolean)));
   const baseUrl = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 120; i++) {
-    if (await fetch(`${baseUrl}/health/ready`).then((r) => r.ok).catch(() => false)) return { child, baseUrl, log };
+    if (await fetch(`${baseUrl}/health/ready`).then((r) => r.ok).catch(() => false)) return { child, baseUrl, log, stderr };
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -9,15 +9,29 @@ export interface RestResponse<T = any> {
 }
 
 export class RestClient {
-  constructor(readonly baseUrl: string, readonly prefix = 'default') {}
+  constructor(
+    readonly baseUrl: string,
+    readonly prefix = 'default',
+    /** When set, a request not answered in time fails (a hung catalog fails the test, not the run). */
+    readonly timeoutMs?: number,
+  ) {}
 
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RestResponse<T>> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : stringifyJson(body),
-    });
-    const text = await response.text();
+    const signal = this.timeoutMs === undefined ? undefined : AbortSignal.timeout(this.timeoutMs);
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : stringifyJson(body),
+        signal,
+      });
+      text = await response.text();
+    } catch (error) {
+      if (signal?.aborted) throw new Error(`${method} ${path} got no answer within ${this.timeoutMs} ms`);
+      throw error;
+    }
     return { status: response.status, headers: response.headers, body: (text ? parseJson(text) : undefined) as T };
   }
 
