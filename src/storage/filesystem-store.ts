@@ -27,9 +27,14 @@ const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY, O
  * location can never resolve outside the directory its text names.
  */
 export function fileUriToPath(uri: string): string {
-  const match = /^file:(?:\/\/(?:localhost)?)?(\/.*)$/i.exec(uri);
-  if (!match) throw new Error(`Not a local file URI: ${uri}`);
-  const path = match[1];
+  // file:/x, file:///x or file://localhost/x; another authority (file://host/x) names no
+  // local file, and must not be read as the path //host/x.
+  const match = /^file:(?:\/\/([^/]*))?(\/.*)$/i.exec(uri);
+  const authority = match?.[1];
+  if (!match || (authority !== undefined && authority !== '' && authority.toLowerCase() !== 'localhost') || (authority === undefined && match[2].startsWith('//'))) {
+    throw new Error(`Not a local file URI: ${uri}`);
+  }
+  const path = match[2];
   if (path.includes('\0')) throw new Error('NUL byte in file URI');
   if (path.split('/').some((segment) => segment === '..')) throw new Error(`'..' in file URI: ${uri}`);
   return path;

@@ -9,7 +9,7 @@ import { lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { FilesystemObjectStore, fileUri } from '../../../src/storage/filesystem-store.js';
+import { FilesystemObjectStore, fileUri, fileUriToPath } from '../../../src/storage/filesystem-store.js';
 import { RefusedObjectError } from '../../../src/storage/object-store.js';
 
 const QUICK = { timeout: 5000 };
@@ -142,5 +142,14 @@ describe('FilesystemObjectStore.list', () => {
     assert.ok(listed.length > 0);
     assert.ok(listed.every((uri) => !uri.includes('/t/data/')), listed.join('\n'));
     assert.ok(!listed.some((uri) => /snap-fifo|zero\.avro|dangling|piped/.test(uri)), listed.join('\n'));
+  });
+});
+
+describe('fileUriToPath', () => {
+  it('takes file:/x, file:///x and file://localhost/x, and refuses another host', () => {
+    assert.equal(fileUriToPath('file:/tmp/x'), '/tmp/x');
+    assert.equal(fileUriToPath('file:///tmp/x'), '/tmp/x');
+    assert.equal(fileUriToPath('file://LOCALHOST/tmp/x'), '/tmp/x');
+    for (const uri of ['file://host/tmp/x', 'file://x', 'file:x', 's3://b/x']) assert.throws(() => fileUriToPath(uri), /Not a local file URI/, uri);
   });
 });
