@@ -35,6 +35,8 @@ export function requireWithinWarehouse(warehouseRoot: string, location: string):
   return normalized;
 }
 
+const MAX_PATH_SEGMENT = 200;
+
 /**
  * One identifier part as a directory name. Engines treat location paths literally (no
  * percent-decoding), so the name keeps only characters every FileIO and object store
@@ -42,6 +44,8 @@ export function requireWithinWarehouse(warehouseRoot: string, location: string):
  * is harmless: every table directory also carries a random id.
  */
 export function pathSegment(name: string): string {
-  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_');
+  // At most 200 characters: a directory name must fit the common 255-byte limit of file
+  // systems with a table's `-<random id>` (33 characters) after it.
+  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, MAX_PATH_SEGMENT);
   return /^\.*$/.test(safe) ? safe.replace(/\./g, '_') || '_' : safe;
 }

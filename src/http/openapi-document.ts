@@ -157,11 +157,15 @@ export function formatValidationErrors(errors: readonly ErrorObject[] | null | u
     .join('; ');
 }
 
-/** Ajv keyword standing in for `type: integer` (or `[integer, null]`) when `allowBigInt` is on. */
-function validateIntegerOrBigInt(schema: { nullable: boolean }, data: unknown): boolean {
+/**
+ * Ajv keyword standing in for `type: integer` (or `[integer, null]`) when `allowBigInt` is on.
+ * Only integers beyond 2^53 are bigints, so none is an int32; without a format, as with int64,
+ * a bigint must fit 64 bits (nothing in Iceberg is wider).
+ */
+function validateIntegerOrBigInt(schema: { nullable: boolean; format?: string }, data: unknown): boolean {
   if (schema.nullable && data === null) return true;
   if (typeof data === 'number' && Number.isInteger(data)) return true;
-  if (typeof data === 'bigint' && data >= INT64_MIN && data <= INT64_MAX) return true;
+  if (typeof data === 'bigint' && schema.format !== 'int32' && data >= INT64_MIN && data <= INT64_MAX) return true;
   validateIntegerOrBigInt.errors = [
     {
       keyword: 'type',
@@ -182,7 +186,8 @@ function integerAcceptsBigInt(node: Record<string, unknown>): Record<string, unk
     throw new Error(`allowBigInt cannot rewrite type ${JSON.stringify(declared)}; only integer or [integer, null]`);
   }
   const { type: _type, ...rest } = node;
-  return { ...rest, [INTEGER_OR_BIGINT_KEYWORD]: { nullable: others.length > 0 } };
+  const format = typeof node.format === 'string' ? { format: node.format } : {};
+  return { ...rest, [INTEGER_OR_BIGINT_KEYWORD]: { nullable: others.length > 0, ...format } };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -65,8 +65,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -98,8 +98,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -127,8 +127,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -159,8 +159,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -205,8 +205,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -258,8 +258,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -312,8 +312,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -347,8 +347,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -405,8 +405,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -533,8 +533,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -648,8 +648,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -675,8 +675,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -750,8 +750,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -775,8 +775,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -825,12 +825,22 @@ export interface components {
             /** @description ISO-8601 duration during which an `Idempotency-Key` may be reused. Present only when the server honours such keys. */
             "idempotency-key-lifetime"?: string;
         };
-        /** @description String keys to string values (properties, configuration). */
+        /** @description String keys to string values (properties, configuration); at most 10,000 entries in one request. */
         StringMap: {
-            [key: string]: string;
+            [key: string]: components["schemas"]["Text"];
         };
-        /** @description A namespace as the list of its levels, outermost first. */
-        Namespace: string[];
+        /** @description Unicode text without U+0000, which Postgres cannot store. */
+        Text: string;
+        /**
+         * @description A namespace as the list of its levels, outermost first: 1 to 16 levels, each 1 to 255
+         *     characters without U+0000 or the separator U+001F. All levels together, joined by the
+         *     separator, may take at most 1,024 bytes of UTF-8 (checked by the server), so that the
+         *     path of every namespace that can be created fits the router's 3,072-character limit on a
+         *     path parameter, whatever a client percent-encodes.
+         */
+        Namespace: components["schemas"]["Name"][];
+        /** @description A namespace level, table name or warehouse name. */
+        Name: string;
         /**
          * @description Opaque paging cursor in list answers. `null` (or absent) means there are no further
          *     pages; otherwise pass it as `pageToken` to get the next page.
@@ -838,7 +848,7 @@ export interface components {
         PageToken: string | null;
         CreateNamespaceRequest: {
             namespace: components["schemas"]["Namespace"];
-            properties?: components["schemas"]["StringMap"];
+            properties?: components["schemas"]["StringMap"] | null;
         };
         CreateNamespaceResponse: {
             namespace: components["schemas"]["Namespace"];
@@ -853,9 +863,9 @@ export interface components {
         };
         UpdateNamespacePropertiesRequest: {
             /** @description Keys to delete. */
-            removals?: string[];
+            removals?: components["schemas"]["Text"][] | null;
             /** @description Keys to add or overwrite, with their new values. */
-            updates?: components["schemas"]["StringMap"];
+            updates?: components["schemas"]["StringMap"] | null;
         };
         UpdateNamespacePropertiesResponse: {
             /** @description Keys that were added or given a new value. */
@@ -871,7 +881,7 @@ export interface components {
         };
         TableIdentifier: {
             namespace: components["schemas"]["Namespace"];
-            name: string;
+            name: components["schemas"]["Name"];
         };
         ListTablesResponse: {
             "next-page-token"?: components["schemas"]["PageToken"];
@@ -892,7 +902,10 @@ export interface components {
         };
         /** @description One field of a struct (and so one column of a schema). */
         NestedField: {
-            /** @description Field id, unique within the table's schemas. */
+            /**
+             * Format: int32
+             * @description Field id, unique within the table's schemas.
+             */
             id: number;
             name: string;
             type: components["schemas"]["Type"];
@@ -906,6 +919,7 @@ export interface components {
         ListType: {
             /** @constant */
             type: "list";
+            /** Format: int32 */
             "element-id": number;
             element: components["schemas"]["Type"];
             "element-required": boolean;
@@ -913,8 +927,10 @@ export interface components {
         MapType: {
             /** @constant */
             type: "map";
+            /** Format: int32 */
             "key-id": number;
             key: components["schemas"]["Type"];
+            /** Format: int32 */
             "value-id": number;
             value: components["schemas"]["Type"];
             "value-required": boolean;
@@ -923,6 +939,7 @@ export interface components {
         Schema: {
             /** @constant */
             type: "struct";
+            /** Format: int32 */
             "schema-id"?: number;
             /** @description Ids of the fields that together identify a row. */
             "identifier-field-ids"?: number[];
@@ -931,19 +948,29 @@ export interface components {
         /** @description A transform name: `identity`, `year`, `month`, `day`, `hour`, `void`, `bucket[N]`, `truncate[W]`. */
         Transform: string;
         PartitionField: {
-            /** @description Partition field id; assigned by the server when absent. */
+            /**
+             * Format: int32
+             * @description Partition field id; assigned by the server when absent.
+             */
             "field-id"?: number;
-            /** @description Id of the schema field the value is derived from. */
+            /**
+             * Format: int32
+             * @description Id of the schema field the value is derived from.
+             */
             "source-id": number;
             name: string;
             transform: components["schemas"]["Transform"];
         };
         PartitionSpec: {
-            /** @description Assigned by the server when the spec is added. */
+            /**
+             * Format: int32
+             * @description Assigned by the server when the spec is added.
+             */
             "spec-id"?: number;
             fields: components["schemas"]["PartitionField"][];
         };
         SortField: {
+            /** Format: int32 */
             "source-id": number;
             transform: components["schemas"]["Transform"];
             /** @enum {string} */
@@ -953,6 +980,7 @@ export interface components {
         };
         /** @description Order id 0 is reserved for "unsorted" (no fields). */
         SortOrder: {
+            /** Format: int32 */
             "order-id": number;
             fields: components["schemas"]["SortField"][];
         };
@@ -977,6 +1005,7 @@ export interface components {
             } & {
                 [key: string]: string;
             };
+            /** Format: int32 */
             "schema-id"?: number;
             /**
              * Format: int64
@@ -999,6 +1028,7 @@ export interface components {
             "max-ref-age-ms"?: number;
             /** Format: int64 */
             "max-snapshot-age-ms"?: number;
+            /** Format: int32 */
             "min-snapshots-to-keep"?: number;
         };
         /** @description Branches and tags by name; `main` is the table's current state. */
@@ -1063,6 +1093,7 @@ export interface components {
          *     full document because engines parse all of it.
          */
         TableMetadata: {
+            /** Format: int32 */
             "format-version": number;
             "table-uuid": string;
             /** @description Base URI under which the table writes its files. */
@@ -1076,12 +1107,17 @@ export interface components {
             "next-row-id"?: number;
             properties?: components["schemas"]["StringMap"];
             schemas?: components["schemas"]["Schema"][];
+            /** Format: int32 */
             "current-schema-id"?: number;
+            /** Format: int32 */
             "last-column-id"?: number;
             "partition-specs"?: components["schemas"]["PartitionSpec"][];
+            /** Format: int32 */
             "default-spec-id"?: number;
+            /** Format: int32 */
             "last-partition-id"?: number;
             "sort-orders"?: components["schemas"]["SortOrder"][];
+            /** Format: int32 */
             "default-sort-order-id"?: number;
             "encryption-keys"?: components["schemas"]["EncryptedKey"][];
             snapshots?: components["schemas"]["Snapshot"][];
@@ -1115,29 +1151,33 @@ export interface components {
             config?: components["schemas"]["StringMap"];
             "storage-credentials"?: components["schemas"]["StorageCredential"][];
         };
+        /**
+         * @description Java clients write optional members they have no value for as `null`; in this and the
+         *     other standard Iceberg request bodies a top-level `null` means "not given".
+         */
         CreateTableRequest: {
-            name: string;
-            /** @description Base location for the table; must lie inside the warehouse. Chosen by the server when absent. */
-            location?: string;
+            name: components["schemas"]["Name"];
+            /** @description Base location for the table; an absolute URI inside the warehouse. Chosen by the server when absent. */
+            location?: string | null;
             schema: components["schemas"]["Schema"];
-            "partition-spec"?: components["schemas"]["PartitionSpec"];
-            "write-order"?: components["schemas"]["SortOrder"];
+            "partition-spec"?: components["schemas"]["PartitionSpec"] | null;
+            "write-order"?: components["schemas"]["SortOrder"] | null;
             /**
              * @description Prepare the table's metadata without creating it (see createTable).
              * @default false
              */
-            "stage-create": boolean;
-            properties?: components["schemas"]["StringMap"];
+            "stage-create": boolean | null;
+            properties?: components["schemas"]["StringMap"] | null;
         };
         RegisterTableRequest: {
-            name: string;
-            /** @description URI of the metadata file to adopt. */
+            name: components["schemas"]["Name"];
+            /** @description Absolute URI of the metadata file to adopt. */
             "metadata-location": string;
             /**
              * @description Re-point an existing table of the same name instead of failing.
              * @default false
              */
-            overwrite: boolean;
+            overwrite: boolean | null;
         };
         RenameTableRequest: {
             source: components["schemas"]["TableIdentifier"];
@@ -1146,7 +1186,7 @@ export interface components {
         /** @description Requirements to check, then updates to apply, for one table. */
         CommitTableRequest: {
             /** @description The table to change. Optional on the table route (the path names it); mandatory inside a transaction. */
-            identifier?: components["schemas"]["TableIdentifier"];
+            identifier?: components["schemas"]["TableIdentifier"] | null;
             requirements: components["schemas"]["TableRequirement"][];
             updates: components["schemas"]["TableUpdate"][];
         };
@@ -1166,9 +1206,9 @@ export interface components {
          */
         ReportMetricsRequest: {
             "report-type": string;
-            "table-name"?: string;
+            "table-name"?: string | null;
             /** Format: int64 */
-            "snapshot-id"?: number;
+            "snapshot-id"?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -1212,6 +1252,7 @@ export interface components {
              * @enum {string}
              */
             type: "assert-last-assigned-field-id";
+            /** Format: int32 */
             "last-assigned-field-id": number;
         };
         /** @description The table's current schema id must be `current-schema-id`. */
@@ -1221,6 +1262,7 @@ export interface components {
              * @enum {string}
              */
             type: "assert-current-schema-id";
+            /** Format: int32 */
             "current-schema-id": number;
         };
         /** @description The table's `last-partition-id` must be `last-assigned-partition-id`. */
@@ -1230,6 +1272,7 @@ export interface components {
              * @enum {string}
              */
             type: "assert-last-assigned-partition-id";
+            /** Format: int32 */
             "last-assigned-partition-id": number;
         };
         /** @description The table's default partition spec id must be `default-spec-id`. */
@@ -1239,6 +1282,7 @@ export interface components {
              * @enum {string}
              */
             type: "assert-default-spec-id";
+            /** Format: int32 */
             "default-spec-id": number;
         };
         /** @description The table's default sort order id must be `default-sort-order-id`. */
@@ -1248,6 +1292,7 @@ export interface components {
              * @enum {string}
              */
             type: "assert-default-sort-order-id";
+            /** Format: int32 */
             "default-sort-order-id": number;
         };
         /** @description One change to a table's metadata, applied in the order given in the commit. */
@@ -1268,6 +1313,7 @@ export interface components {
              * @enum {string}
              */
             action: "upgrade-format-version";
+            /** Format: int32 */
             "format-version": number;
         };
         /** @description Add a schema. The server assigns its id and recomputes the last column id. */
@@ -1279,6 +1325,7 @@ export interface components {
             action: "add-schema";
             schema: components["schemas"]["Schema"];
             /**
+             * Format: int32
              * @deprecated
              * @description Old clients send the new highest field id; the server computes it instead.
              */
@@ -1291,6 +1338,7 @@ export interface components {
              * @enum {string}
              */
             action: "set-current-schema";
+            /** Format: int32 */
             "schema-id": number;
         };
         /** @description Add a partition spec. The server assigns its id. */
@@ -1309,6 +1357,7 @@ export interface components {
              * @enum {string}
              */
             action: "set-default-spec";
+            /** Format: int32 */
             "spec-id": number;
         };
         /** @description Add a sort order. */
@@ -1327,6 +1376,7 @@ export interface components {
              * @enum {string}
              */
             action: "set-default-sort-order";
+            /** Format: int32 */
             "sort-order-id": number;
         };
         /** @description Add a snapshot. It becomes visible through a ref only by a separate `set-snapshot-ref`. */
@@ -1354,6 +1404,7 @@ export interface components {
             "max-ref-age-ms"?: number;
             /** Format: int64 */
             "max-snapshot-age-ms"?: number;
+            /** Format: int32 */
             "min-snapshots-to-keep"?: number;
         };
         /** @description Forget the listed snapshots (expiry). The files they alone reach become garbage. */
@@ -1493,10 +1544,11 @@ export interface components {
              */
             "timestamp-ms"?: number;
         };
+        /** @description At most one of `ttl-seconds` and `expires-at`; neither clears the expiry. */
         ExpiryRequest: {
-            /** @description Expire this many seconds from now. */
+            /** @description Expire this many seconds from now (at most 100 years). */
             "ttl-seconds"?: number;
-            /** @description Expire at this time (ISO-8601, or epoch milliseconds). */
+            /** @description Expire at this time (ISO-8601, or epoch milliseconds), before the year 10000. */
             "expires-at"?: string | number;
         };
         ExpiryResponse: {
@@ -1530,6 +1582,7 @@ export interface components {
         };
         CloneWarehouseRequest: components["schemas"]["CloneOptions"] & {
             destination: {
+                /** @description The new warehouse's name, which is its REST prefix (a single path segment). */
                 name: string;
                 /** @description Root URI of the new warehouse (s3:// or file://). */
                 location: string;
@@ -1636,6 +1689,10 @@ export interface components {
             }[];
         };
         GcSettingsRequest: {
+            /**
+             * Format: int64
+             * @description At most 100 years.
+             */
             "drop-retention-ms"?: number | null;
         };
         GcRunRequest: {
@@ -1703,8 +1760,44 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request was malformed: invalid JSON, a body that breaks its schema, an unknown update action or requirement type, or an undecodable path parameter (`BadRequestException`, `IllegalArgumentException`, `ValidationException`). */
+        /** @description The request was malformed (`BadRequestException`, `IllegalArgumentException`, `ValidationException`): invalid JSON or UTF-8, JSON nested deeper than 64 levels, a body that breaks its schema, an unknown update action or requirement type, a path or query that is not percent-encoded UTF-8, a query parameter given twice, a string anywhere in the request that holds U+0000 or a lone surrogate, or a value outside the catalog's limits. */
         BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["IcebergErrorResponse"];
+            };
+        };
+        /** @description `NoSuchWarehouseException` (the prefix names no warehouse), `NoSuchNamespaceException`, `NoSuchTableException` or `NotFoundException`: something the request names does not exist. */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["IcebergErrorResponse"];
+            };
+        };
+        /** @description `RequestTooLargeException`: the body is larger than `CATALOG_BODY_LIMIT_BYTES`. */
+        RequestTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["IcebergErrorResponse"];
+            };
+        };
+        /** @description `RequestTooLargeException`: a path parameter is longer than the catalog accepts (3,072 characters: the longest namespace that can be created, every byte percent-encoded). */
+        UriTooLong: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["IcebergErrorResponse"];
+            };
+        };
+        /** @description `UnsupportedMediaTypeException`: a body that is not `application/json` (UTF-8). Other types, such as `text/plain` or form encodings, are refused so that no web page can send the catalog a request without a CORS preflight. */
+        UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1773,8 +1866,8 @@ export interface components {
         /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
         prefix: string;
         /**
-         * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-         *     by the `namespace-separator` the config route advertises; both are accepted.
+         * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+         *     level is empty, and none holds U+0000.
          */
         namespace: string;
         /** @description Table name within the namespace. */
@@ -1880,6 +1973,7 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -1928,6 +2022,9 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -1940,8 +2037,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -1960,6 +2057,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchNamespace"];
+            414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -1972,8 +2070,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -1999,6 +2097,7 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -2011,8 +2110,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -2036,6 +2135,13 @@ export interface operations {
             };
             /** @description The namespace does not exist. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A path parameter is longer than the catalog accepts. */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2065,8 +2171,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -2089,6 +2195,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchNamespace"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description `UnprocessableEntityException`: a key appears in both `updates` and `removals`. */
             422: {
                 headers: {
@@ -2118,8 +2227,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -2138,6 +2247,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchNamespace"];
+            414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -2156,8 +2266,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -2189,6 +2299,9 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -2212,8 +2325,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -2242,6 +2355,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
+            414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -2254,8 +2368,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -2281,6 +2395,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
             409: components["responses"]["CommitFailed"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["CommitStateUnknown"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
@@ -2297,8 +2414,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -2317,6 +2434,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
+            414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -2329,8 +2447,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -2356,6 +2474,13 @@ export interface operations {
             };
             /** @description The table (or its namespace) does not exist. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A path parameter is longer than the catalog accepts. */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2391,8 +2516,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -2432,6 +2557,9 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -2487,6 +2615,9 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -2499,8 +2630,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -2523,6 +2654,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -2553,6 +2687,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
             409: components["responses"]["CommitFailed"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["CommitStateUnknown"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
@@ -2566,8 +2703,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -2609,7 +2746,11 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     cloneNamespace: {
@@ -2620,8 +2761,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -2653,7 +2794,11 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     cloneWarehouse: {
@@ -2700,6 +2845,11 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     expireSnapshots: {
@@ -2710,8 +2860,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -2739,8 +2889,14 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
             409: components["responses"]["CommitFailed"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     listDroppedTables: {
@@ -2764,6 +2920,11 @@ export interface operations {
                     "application/json": components["schemas"]["ListDroppedTablesResponse"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     restoreDroppedTable: {
@@ -2795,6 +2956,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description `NotFoundException` (no such dropped table) or `NoSuchNamespaceException` (the destination namespace does not exist). */
             404: {
                 headers: {
@@ -2813,6 +2975,11 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     updateGcSettings: {
@@ -2825,7 +2992,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["GcSettingsRequest"];
             };
@@ -2843,6 +3010,12 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     warehouseStorage: {
@@ -2866,6 +3039,11 @@ export interface operations {
                     "application/json": components["schemas"]["WarehouseStorageReport"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     tableStorage: {
@@ -2876,8 +3054,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -2896,7 +3074,11 @@ export interface operations {
                     "application/json": components["schemas"]["TableStorageReport"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     listGcRuns: {
@@ -2921,6 +3103,9 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     startGcRun: {
@@ -2964,6 +3149,10 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     getGcRun: {
@@ -2986,6 +3175,7 @@ export interface operations {
                     "application/json": components["schemas"]["GcRun"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description `NotFoundException` */
             404: {
                 headers: {
@@ -2995,6 +3185,9 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     listGcRunFiles: {
@@ -3028,6 +3221,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description `NotFoundException` */
             404: {
                 headers: {
@@ -3037,6 +3231,9 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     listClones: {
@@ -3060,7 +3257,11 @@ export interface operations {
                     "application/json": components["schemas"]["ListClonesResponse"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     tableLineage: {
@@ -3071,8 +3272,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -3091,7 +3292,11 @@ export interface operations {
                     "application/json": components["schemas"]["LineageResponse"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     setTableExpiry: {
@@ -3102,8 +3307,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -3111,7 +3316,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["ExpiryRequest"];
             };
@@ -3128,6 +3333,11 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     swapTables: {
@@ -3155,6 +3365,11 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     promoteClone: {
@@ -3183,6 +3398,11 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
             409: components["responses"]["CommitFailed"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     tagNamespace: {
@@ -3193,8 +3413,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -3226,6 +3446,11 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     namespaceAsOf: {
@@ -3238,8 +3463,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -3258,6 +3483,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchNamespace"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
 }
