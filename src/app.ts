@@ -18,6 +18,7 @@ import type { CatalogMetrics } from './observability/metrics.js';
 import type { TableService } from './catalog/table-service.js';
 import type { Config } from './config.js';
 import type { BodyValidator } from './http/body-validation.js';
+import { BodyBudget, registerBodyBudget } from './http/body-budget.js';
 import { registerErrorHandling, renderFrameworkError } from './http/error-handler.js';
 import { ROUTER_MAX_PARAM_LENGTH } from './http/input-limits.js';
 import { collectRouteMethods } from './http/method-not-allowed.js';
@@ -36,7 +37,7 @@ import { registerTableRoutes } from './http/routes/table-routes.js';
 import type { WarehouseResolver } from './http/warehouse-resolver.js';
 
 export interface AppDependencies {
-  config: Pick<Config, 's3' | 'bodyLimitBytes' | 'requestTimeoutMs' | 'logLevel'>;
+  config: Pick<Config, 's3' | 'bodyLimitBytes' | 'bodyBudgetBytes' | 'requestTimeoutMs' | 'logLevel'>;
   namespaces: NamespaceService;
   tables: TableService;
   droppedTables: DroppedTables;
@@ -111,6 +112,7 @@ export async function buildApp(deps: AppDependencies, options: BuildOptions = {}
   const routes = collectRouteMethods(app);
   registerRequestObservability(app, deps.metrics);
   registerRequestChecks(app);
+  registerBodyBudget(app, new BodyBudget(deps.config.bodyBudgetBytes), deps.config.bodyLimitBytes);
   registerJsonBodyParser(app);
   registerErrorHandling(app, deps.metrics, routes);
   await app.register(swagger, { mode: 'static', specification: { document: loadOpenApiDocument() as never } });

@@ -9,6 +9,12 @@ import { badRequest } from '../iceberg/errors.js';
 export const MAX_JSON_DEPTH = 64;
 
 /**
+ * Most arrays and objects in one JSON body. Each costs tens of bytes of heap for two bytes of
+ * text, so a body made of them is the costliest per byte; a schema of 100,000 columns stays below.
+ */
+export const MAX_JSON_CONTAINERS = 250_000;
+
+/**
  * The router's limit on one path parameter: the longest namespace that can be created
  * (MAX_NAMESPACE_BYTES) with every byte percent-encoded. A table name (255 characters of up to
  * four bytes each) fits too.
@@ -44,22 +50,24 @@ export function requireAcceptableText(text: string, where: string): void {
 }
 
 /**
- * Checks every key and string of a parsed JSON body. Iterative, so no body can exhaust the stack
- * (depth is capped at parse time too); the message names the member holding the first bad value.
+ * Checks every key and string of a parsed JSON body; the message names the member holding the
+ * first bad value. Recursive, which is safe because parsing capped the depth (MAX_JSON_DEPTH),
+ * and allocation-free, since a body of millions of tiny values must not cost more heap here.
  */
 export function requireAcceptableJson(body: unknown): void {
-  const stack: [value: unknown, key: string][] = [[body, '']];
-  while (stack.length > 0) {
-    const [value, key] = stack.pop()!;
-    if (typeof value === 'string') {
-      requireAcceptableText(value, key === '' ? 'request body' : `request body: the value of ${JSON.stringify(key.slice(0, 100))}`);
-    } else if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], key]);
-    } else if (value !== null && typeof value === 'object') {
-      for (const [name, member] of Object.entries(value)) {
-        requireAcceptableText(name, 'request body: a key');
-        stack.push([member, name]);
-      }
+  checkValue(body, '');
+}
+
+function checkValue(value: unknown, key: string): void {
+  if (typeof value === 'string') {
+    if (textProblem(value)) requireAcceptableText(value, key === '' ? 'request body' : `request body: the value of ${JSON.stringify(key.slice(0, 100))}`);
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) checkValue(value[i], key);
+  } else if (value !== null && typeof value === 'object') {
+    for (const name in value) {
+      if (!Object.hasOwn(value, name)) continue;
+      if (textProblem(name)) requireAcceptableText(name, 'request body: a key');
+      checkValue((value as Record<string, unknown>)[name], name);
     }
   }
 }

@@ -7,8 +7,8 @@
 // content type.
 import type { FastifyInstance } from 'fastify';
 import { CatalogError, badRequest } from '../iceberg/errors.js';
-import { JsonDepthError, parseJson } from '../json/int64-json.js';
-import { MAX_JSON_DEPTH, requireAcceptableJson } from './input-limits.js';
+import { JsonLimitError, parseJson } from '../json/int64-json.js';
+import { MAX_JSON_CONTAINERS, MAX_JSON_DEPTH, requireAcceptableJson } from './input-limits.js';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -35,9 +35,9 @@ export function parseJsonBody(contentType: string, body: Buffer): unknown {
   if (text.trim() === '') return undefined;
   let value: unknown;
   try {
-    value = parseJson(text, { maxDepth: MAX_JSON_DEPTH });
+    value = parseJson(text, { maxDepth: MAX_JSON_DEPTH, maxContainers: MAX_JSON_CONTAINERS });
   } catch (error) {
-    if (error instanceof JsonDepthError) throw badRequest(`Malformed JSON request body: nested deeper than ${MAX_JSON_DEPTH} levels`);
+    if (error instanceof JsonLimitError) throw badRequest(`JSON request body beyond the catalog's limits: ${error.message}`);
     throw badRequest(`Malformed JSON request body: ${(error as Error).message}`);
   }
   requireAcceptableJson(value);

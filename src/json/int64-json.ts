@@ -14,14 +14,16 @@ import { stringify as losslessStringify } from 'lossless-json';
 export type Int64 = number | bigint;
 
 export interface ParseOptions {
-  /** Deepest nesting of arrays and objects accepted; deeper text is refused with JsonDepthError. */
+  /** Deepest nesting of arrays and objects accepted; deeper text is refused with JsonLimitError. */
   maxDepth?: number;
+  /** Most arrays and objects in the text (each costs heap far beyond its two bytes of text). */
+  maxContainers?: number;
 }
 
-export class JsonDepthError extends Error {
-  constructor(readonly maxDepth: number) {
-    super(`JSON nested deeper than ${maxDepth} levels`);
-    this.name = 'JsonDepthError';
+export class JsonLimitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JsonLimitError';
   }
 }
 
@@ -78,6 +80,8 @@ function revive(_key: string, value: unknown): unknown {
 
 export function parseJson(text: string, options: ParseOptions = {}): unknown {
   const maxDepth = options.maxDepth ?? Infinity;
+  const maxContainers = options.maxContainers ?? Infinity;
+  let containers = 0;
   const pieces: string[] = [];
   let copiedUpTo = 0;
   let depth = 0;
@@ -92,7 +96,8 @@ export function parseJson(text: string, options: ParseOptions = {}): unknown {
       }
       i = end;
     } else if (c === 0x7b || c === 0x5b) {
-      if (++depth > maxDepth) throw new JsonDepthError(maxDepth);
+      if (++depth > maxDepth) throw new JsonLimitError(`nested deeper than ${maxDepth} levels`);
+      if (++containers > maxContainers) throw new JsonLimitError(`more than ${maxContainers} arrays and objects`);
       i++;
     } else if (c === 0x7d || c === 0x5d) {
       depth--;

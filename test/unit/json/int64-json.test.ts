@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  JsonDepthError,
+  JsonLimitError,
   compareInt64,
   int64Equals,
   int64Key,
@@ -73,9 +73,13 @@ describe('parseJson / stringifyJson', () => {
   });
   it('refuses nesting deeper than maxDepth, and only then', () => {
     assert.deepEqual(parseJson('[[[]]]', { maxDepth: 3 }), [[[]]]);
-    assert.throws(() => parseJson('[[[[]]]]', { maxDepth: 3 }), JsonDepthError);
-    assert.throws(() => parseJson('{"a":{"b":{"c":{}}}}', { maxDepth: 3 }), JsonDepthError);
+    assert.throws(() => parseJson('[[[[]]]]', { maxDepth: 3 }), JsonLimitError);
+    assert.throws(() => parseJson('{"a":{"b":{"c":{}}}}', { maxDepth: 3 }), JsonLimitError);
     assert.deepEqual(parseJson('["[[[[[["]', { maxDepth: 1 }), ['[[[[[[']);
+  });
+  it('refuses more arrays and objects than maxContainers, and only then', () => {
+    assert.deepEqual(parseJson('[{},[]]', { maxContainers: 3 }), [{}, []]);
+    assert.throws(() => parseJson('[{},[],{}]', { maxContainers: 3 }), JsonLimitError);
   });
   it('parses a string of millions of characters without holding the heap per character', () => {
     const text = JSON.stringify({ k: 'x'.repeat(8 * 1024 * 1024) });
