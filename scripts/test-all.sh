@@ -12,9 +12,12 @@
 #  6. engine suites against a running catalog on each backend: embedded PGlite + local
 #     warehouse, Postgres + local warehouse, Postgres + S3 (PyIceberg on all three, Spark on
 #     the last); the collector's randomized model test (PyIceberg, kill -9) on local and S3;
+#     the API fuzzer (schemathesis) on the embedded default and on Postgres;
 #  7. stops everything it started and prints one total line: "N passed, N failed, N skipped".
 #
-# Set TEST_ONLY to a space-separated subset of: static k8s unit integration pyiceberg spark gc rck
+# Set TEST_ONLY to a space-separated subset of: static k8s unit integration pyiceberg spark gc rck fuzz
+# The fuzzer prints its seed; FUZZ_SEED replays a run, FUZZ_MAX_EXAMPLES and FUZZ_MAX_TIME
+# (seconds per backend) make it longer.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,7 +26,7 @@ ENV_SCRIPTS="$ROOT/scripts/test-env"
 RUN_DIR="$(mktemp -d /tmp/catalog-test.XXXXXX)"
 RESULTS="$RUN_DIR/results"
 mkdir -p "$RESULTS"
-STAGES="${TEST_ONLY:-static k8s unit integration pyiceberg spark gc rck}"
+STAGES="${TEST_ONLY:-static k8s unit integration pyiceberg spark gc rck fuzz}"
 
 log() { printf '\n=== %s\n' "$*"; }
 wants() { [[ " $STAGES " == *" $1 "* ]]; }
@@ -101,7 +104,7 @@ fi
 
 # --- 4. services ------------------------------------------------------------------------
 needs_services=false
-for stage in integration pyiceberg spark gc rck; do wants "$stage" && needs_services=true; done
+for stage in integration pyiceberg spark gc rck fuzz; do wants "$stage" && needs_services=true; done
 PG_URL=""; S3_ENDPOINT=""; VENV=""
 if $needs_services; then
   log "starting Postgres and the S3-compatible server on loopback"
@@ -226,6 +229,14 @@ if wants rck && [[ -n "$PG_URL" ]]; then
       awk '{print $2, $4, $6}' <<<"$summary" > "$RESULTS/rck.counts"
     else record_failure rck "the kit produced no results"; fi
   else record_failure rck "catalog did not start"; fi
+fi
+
+# The API fuzzer starts its own catalogs (embedded PGlite, and Postgres on a fresh database),
+# with the production heap flag; about two minutes per backend by default.
+if wants fuzz && [[ -n "$VENV" ]]; then
+  fuzz_env=(PYTEST_ADDOPTS=-s)
+  [[ -n "$PG_URL" ]] && fuzz_env+=(FUZZ_DATABASE_URL="$(new_database fuzz)")
+  run_pytest fuzz test/compat/fuzz - "${fuzz_env[@]}"
 fi
 
 # --- 7. totals --------------------------------------------------------------------------

@@ -18,7 +18,12 @@ import type { CatalogMetrics } from './observability/metrics.js';
 import type { TableService } from './catalog/table-service.js';
 import type { Config } from './config.js';
 import type { BodyValidator } from './http/body-validation.js';
-import { registerErrorHandling } from './http/error-handler.js';
+import { BodyBudget, registerBodyBudget } from './http/body-budget.js';
+import { registerErrorHandling, renderFrameworkError } from './http/error-handler.js';
+import { ROUTER_MAX_PARAM_LENGTH } from './http/input-limits.js';
+import { collectRouteMethods } from './http/method-not-allowed.js';
+import { parseQueryString } from './http/query-string.js';
+import { registerRequestChecks } from './http/request-checks.js';
 import { registerRequestObservability, requestIdOf } from './http/request-observability.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { loadOpenApiDocument } from './http/openapi-document.js';
@@ -32,7 +37,7 @@ import { registerTableRoutes } from './http/routes/table-routes.js';
 import type { WarehouseResolver } from './http/warehouse-resolver.js';
 
 export interface AppDependencies {
-  config: Pick<Config, 's3' | 'bodyLimitBytes' | 'requestTimeoutMs' | 'logLevel'>;
+  config: Pick<Config, 's3' | 'bodyLimitBytes' | 'bodyBudgetBytes' | 'requestTimeoutMs' | 'logLevel'>;
   namespaces: NamespaceService;
   tables: TableService;
   droppedTables: DroppedTables;
@@ -96,15 +101,20 @@ export async function buildApp(deps: AppDependencies, options: BuildOptions = {}
     // Time to receive a whole request (slow clients), and to answer it once received.
     requestTimeout: deps.config.requestTimeoutMs,
     handlerTimeout: deps.config.requestTimeoutMs,
-    // Namespace levels are joined by 0x1F, and names may contain almost anything.
-    routerOptions: { maxParamLength: 2048 },
+    // Namespace levels are joined by 0x1F, and names may contain almost anything; the limit fits
+    // the longest namespace that can be created, every byte percent-encoded (input-limits.ts).
+    routerOptions: { maxParamLength: ROUTER_MAX_PARAM_LENGTH, querystringParser: parseQueryString },
+    frameworkErrors: renderFrameworkError,
     genReqId: requestIdOf,
     // HEAD routes are declared explicitly: their answers differ from GET's (204, no body).
     exposeHeadRoutes: false,
   });
+  const routes = collectRouteMethods(app);
   registerRequestObservability(app, deps.metrics);
+  registerRequestChecks(app);
+  registerBodyBudget(app, new BodyBudget(deps.config.bodyBudgetBytes), deps.config.bodyLimitBytes);
   registerJsonBodyParser(app);
-  registerErrorHandling(app, deps.metrics);
+  registerErrorHandling(app, deps.metrics, routes);
   await app.register(swagger, { mode: 'static', specification: { document: loadOpenApiDocument() as never } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   registerHealthRoutes(app, deps.health);

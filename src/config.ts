@@ -151,7 +151,18 @@ export const SETTINGS = {
     default: '9464',
     doc: 'Port of the Prometheus endpoint GET /metrics, on CATALOG_HOST (0 turns it off).',
   },
-  bodyLimitBytes: { env: 'CATALOG_BODY_LIMIT_BYTES', kind: 'int', default: '10485760', doc: 'Largest accepted request body.' },
+  bodyLimitBytes: {
+    env: 'CATALOG_BODY_LIMIT_BYTES',
+    kind: 'int',
+    default: '4194304',
+    doc: 'Largest accepted request body (413 beyond). A JSON body takes up to ~25 times its size in heap while it is handled (docs/benchmarks.md).',
+  },
+  bodyBudgetBytes: {
+    env: 'CATALOG_BODY_BUDGET_BYTES',
+    kind: 'int',
+    default: '8388608',
+    doc: 'Request bodies over 64 KiB that one replica holds at once, in bytes; past it such a request gets 503 with Retry-After before its body is read. Keeps a few large bodies at once within the heap.',
+  },
   requestTimeoutMs: {
     env: 'CATALOG_REQUEST_TIMEOUT_MS',
     kind: 'int',
@@ -212,6 +223,7 @@ export interface Config {
   };
   metricsPort: number;
   bodyLimitBytes: number;
+  bodyBudgetBytes: number;
   requestTimeoutMs: number;
   shutdownDrainMs: number;
   shutdownTimeoutMs: number;
@@ -336,6 +348,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     }),
     metricsPort: values.metricsPort as number,
     bodyLimitBytes: values.bodyLimitBytes as number,
+    bodyBudgetBytes: values.bodyBudgetBytes as number,
     requestTimeoutMs: values.requestTimeoutMs as number,
     shutdownDrainMs: values.shutdownDrainMs as number,
     shutdownTimeoutMs: values.shutdownTimeoutMs as number,

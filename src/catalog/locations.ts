@@ -36,6 +36,8 @@ export function requireWithinWarehouse(warehouseRoot: string, location: string):
   return normalized;
 }
 
+const MAX_PATH_SEGMENT = 200;
+
 /**
  * A file a commit names (a manifest list, a statistics file, a registered metadata file) must
  * lie inside the warehouse root, compared in canonical form (src/gc/object-uri.ts), so that
@@ -59,6 +61,8 @@ export function requireFileWithinWarehouse(warehouseRoot: string, uri: unknown, 
  * is harmless: every table directory also carries a random id.
  */
 export function pathSegment(name: string): string {
-  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_');
+  // At most 200 characters: a directory name must fit the common 255-byte limit of file
+  // systems with a table's `-<random id>` (33 characters) after it.
+  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, MAX_PATH_SEGMENT);
   return /^\.*$/.test(safe) ? safe.replace(/\./g, '_') || '_' : safe;
 }

@@ -13,18 +13,26 @@ import {
 import { isUniqueViolation } from '../db/postgres-errors.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
 import { alreadyExists, badRequest, namespaceNotEmpty, noSuchNamespace, unprocessable } from '../iceberg/errors.js';
+import { MAX_NAME_LENGTH, MAX_NAMESPACE_BYTES, MAX_NAMESPACE_DEPTH, requireValidName } from './name-limits.js';
 import { namespaceName } from './identifiers.js';
 import { requireWithinWarehouse } from './locations.js';
 import { decodePageToken, encodePageToken, pageWindow, type PageRequest } from './pagination.js';
 
 const isLevels = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
+/** The rules for a namespace that is about to be created (lookups accept any name, so old ones stay reachable). */
 export function validateLevels(levels: unknown): string[] {
   if (!isLevels(levels) || levels.length === 0) throw badRequest('Invalid namespace: expected a non-empty list of names');
+  if (levels.length > MAX_NAMESPACE_DEPTH) {
+    throw badRequest(`Invalid namespace: ${levels.length} levels (at most ${MAX_NAMESPACE_DEPTH})`);
+  }
   for (const level of levels) {
-    if (level === '' || level.includes('\0') || level.includes('\x1f')) {
-      throw badRequest(`Invalid namespace level: ${JSON.stringify(level)}`);
-    }
+    if (level.includes('\x1f')) throw badRequest(`Invalid namespace level: ${JSON.stringify(level.slice(0, 100))} contains the separator U+001F`);
+    requireValidName(level, 'namespace level');
+  }
+  const bytes = Buffer.byteLength(levels.join('\x1f'), 'utf8');
+  if (bytes > MAX_NAMESPACE_BYTES) {
+    throw badRequest(`Invalid namespace: ${bytes} bytes of UTF-8 (at most ${MAX_NAMESPACE_BYTES}, levels of at most ${MAX_NAME_LENGTH} characters)`);
   }
   return levels;
 }

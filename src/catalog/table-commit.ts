@@ -20,6 +20,7 @@ import type { TableMetadata } from '../iceberg/table-metadata.js';
 import { stringifyJson } from '../json/int64-json.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { namespaceName, tableName, type TableIdentifier } from './identifiers.js';
+import { requireValidName } from './name-limits.js';
 import type { CurrentTable, TableDocuments } from './table-documents.js';
 import type { TableLocations } from './table-locations.js';
 
@@ -149,6 +150,7 @@ export class TableCommitter {
     if (!base && !namespace) throw isCreate ? noSuchNamespace(namespaceName(levels)) : noSuchTable(tableName(levels, name));
     checkRequirements(change.requirements, base?.metadata);
     if (!base && !isCreate) throw noSuchTable(tableName(levels, name));
+    if (!base) requireValidName(name, 'table name');
 
     const now = this.options.now();
     const checkLocation = (location: string) => this.locations.confine(warehouse, location);

@@ -10,6 +10,7 @@ import { normalizeTableMetadata, withReferencedSnapshotsOnly } from '../iceberg/
 import { newTableMetadata, type NewTableRequest } from '../iceberg/new-table.js';
 import type { TableMetadata } from '../iceberg/table-metadata.js';
 import { parseJson } from '../json/int64-json.js';
+import { requireValidName } from './name-limits.js';
 import { RefusedObjectError, type ObjectStore } from '../storage/object-store.js';
 import { namespaceName, tableName, type TableIdentifier } from './identifiers.js';
 import { decodePageToken, encodePageToken, pageWindow, type PageRequest } from './pagination.js';
@@ -76,9 +77,7 @@ export class TableService {
   }
 
   async create(warehouse: Warehouse, levels: string[], input: CreateTableInput): Promise<CommittedTable & { staged: boolean }> {
-    if (typeof input.name !== 'string' || input.name === '' || input.name.includes('\0')) {
-      throw badRequest('Invalid table name');
-    }
+    requireValidName(input.name, 'table name');
     const namespace = await this.requireNamespace(warehouse, levels);
     if (await findTable(this.db, warehouse.id, levels, input.name)) {
       throw alreadyExists(`Table already exists: ${tableName(levels, input.name)}`);
@@ -122,7 +121,7 @@ export class TableService {
     const record = await findTable(this.db, warehouse.id, source.namespace, source.name);
     if (!record) throw noSuchTable(tableName(source.namespace, source.name));
     const target = await this.requireNamespace(warehouse, destination.namespace);
-    if (typeof destination.name !== 'string' || destination.name === '') throw badRequest('Invalid destination table name');
+    requireValidName(destination.name, 'destination table name');
     const taken = () => alreadyExists(`Table already exists: ${tableName(destination.namespace, destination.name)}`);
     if (await findTable(this.db, warehouse.id, destination.namespace, destination.name)) throw taken();
     try {
@@ -138,6 +137,7 @@ export class TableService {
     levels: string[],
     request: { name: string; 'metadata-location': string; overwrite?: boolean },
   ): Promise<CommittedTable> {
+    requireValidName(request.name, 'table name');
     const namespace = await this.requireNamespace(warehouse, levels);
     const metadataLocation = this.locations.confine(warehouse, request['metadata-location']);
     let bytes: Uint8Array | undefined;

@@ -12,6 +12,7 @@
 // The work grows with the number of tables and kept snapshots, never with data files.
 import type { Db, Tx } from '../db/database.js';
 import { insertLineage, lockTables, type LineageRow, type LockedTable } from '../db/clone-repository.js';
+import { validateLevels } from '../catalog/namespace-service.js';
 import { findNamespace, insertNamespace, listNamespaceTree, type Namespace } from '../db/namespace-repository.js';
 import { isTransactionConflict, isUniqueViolation } from '../db/postgres-errors.js';
 import { insertTable } from '../db/table-repository.js';
@@ -192,7 +193,7 @@ export class CloneService {
       // since it names where the source's tables live.
       const byLevels = new Map<string, Namespace>();
       for (const namespace of namespaces) {
-        const levels = [...destinationRoot, ...namespace.levels.slice(sourceLevels.length)];
+        const levels = validateLevels([...destinationRoot, ...namespace.levels.slice(sourceLevels.length)]);
         const isTop = levels.length === Math.max(destinationRoot.length, 1);
         const { location: _location, ...properties } = namespace.properties;
         const copy: Namespace = {

@@ -7,6 +7,19 @@ export interface ExpiryRequest {
   'expires-at'?: string | number;
 }
 
+/**
+ * The latest expiry accepted: the end of year 9999, which ISO-8601 writes with four digits and
+ * Postgres and JavaScript dates both hold (a later Date fails to print, and the request was a 500).
+ */
+export const MAX_EXPIRES_AT_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+function withinRange(date: Date, given: unknown): Date {
+  const time = date.getTime();
+  if (Number.isNaN(time)) throw badRequest(`Invalid expires-at: ${String(given)}`);
+  if (time > MAX_EXPIRES_AT_MS) throw badRequest(`Expiry ${String(given)} is too far away (the latest is ${new Date(MAX_EXPIRES_AT_MS).toISOString()})`);
+  return date;
+}
+
 /** The expiry the request asks for, or null for none; a time not in the future is refused. */
 export function expiryFrom(request: ExpiryRequest, now: number): Date | null {
   const ttl = request['ttl-seconds'];
@@ -16,11 +29,10 @@ export function expiryFrom(request: ExpiryRequest, now: number): Date | null {
     if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl <= 0) {
       throw badRequest(`Invalid ttl-seconds: ${ttl} (expected a positive whole number)`);
     }
-    return new Date(now + ttl * 1000);
+    return withinRange(new Date(now + ttl * 1000), `ttl-seconds ${ttl}`);
   }
   if (at !== undefined) {
-    const date = typeof at === 'number' ? new Date(at) : new Date(at);
-    if (Number.isNaN(date.getTime())) throw badRequest(`Invalid expires-at: ${at}`);
+    const date = withinRange(new Date(at), at);
     if (date.getTime() <= now) throw badRequest(`expires-at ${date.toISOString()} is not in the future`);
     return date;
   }

@@ -7,6 +7,7 @@ import { isDatabaseUnavailable, isReferenceToCollectedFile } from '../db/postgre
 import { CatalogError } from '../iceberg/errors.js';
 import type { HttpMetrics } from '../observability/metrics.js';
 import { UnsupportedLocationError } from '../storage/object-store.js';
+import type { RouteMethods } from './method-not-allowed.js';
 import { routeLabel } from './request-observability.js';
 
 export function errorBody(status: number, type: string, message: string, requestId?: string) {
@@ -24,13 +25,29 @@ const TYPE_BY_STATUS: Record<number, string> = {
   405: 'MethodNotAllowedException',
   406: 'UnsupportedOperationException',
   409: 'ConflictException',
-  413: 'BadRequestException',
-  415: 'BadRequestException',
+  413: 'RequestTooLargeException',
+  414: 'RequestTooLargeException',
+  415: 'UnsupportedMediaTypeException',
   422: 'UnprocessableEntityException',
   503: 'ServiceUnavailableException',
 };
 
-export function registerErrorHandling(app: FastifyInstance, metrics: Pick<HttpMetrics, 'commitConflict'>): void {
+/**
+ * Errors the router meets before any route or hook runs (Fastify's `frameworkErrors`): a path
+ * that is not percent-encoded UTF-8 (400), a path parameter past the router's limit (414).
+ */
+export function renderFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return reply.code(414).send(errorBody(414, TYPE_BY_STATUS[414], 'Request path too long: a path parameter is longer than the catalog accepts'));
+  }
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return reply.code(400).send(errorBody(400, 'BadRequestException', 'Invalid request path: not percent-encoded UTF-8'));
+  }
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  return reply.code(status).send(errorBody(status, TYPE_BY_STATUS[status] ?? 'BadRequestException', error.message));
+}
+
+export function registerErrorHandling(app: FastifyInstance, metrics: Pick<HttpMetrics, 'commitConflict'>, routes: RouteMethods): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof CatalogError) {
       if (error.status === 503) {
@@ -64,6 +81,10 @@ export function registerErrorHandling(app: FastifyInstance, metrics: Pick<HttpMe
         .code(503)
         .send(errorBody(503, 'ServiceUnavailableException', 'The request took longer than the catalog allows; retry', request.id));
     }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const given = request.headers['content-type'] ?? 'none';
+      return reply.code(415).send(errorBody(415, TYPE_BY_STATUS[415], `Unsupported content type ${given}: request bodies must be application/json`));
+    }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       return reply.code(status).send(errorBody(status, TYPE_BY_STATUS[status] ?? 'BadRequestException', error.message));
@@ -74,7 +95,23 @@ export function registerErrorHandling(app: FastifyInstance, metrics: Pick<HttpMe
       .send(errorBody(500, 'InternalServerError', 'Internal server error', request.id));
   });
 
-  app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(errorBody(404, 'NotFoundException', `No route for ${request.method} ${request.url.split('?')[0]}`));
+  app.setNotFoundHandler((request, reply) => answerUnmatched(request, reply, routes));
+  // Unmatched requests are answered before their body is read (a method the router does not
+  // know, such as QUERY, would otherwise fail on its missing content type first).
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.is404) return answerUnmatched(request, reply, routes);
   });
+}
+
+/** 405 with Allow when the path has routes for other methods, else 404. */
+function answerUnmatched(request: FastifyRequest, reply: FastifyReply, routes: RouteMethods) {
+  const path = request.url.split('?')[0];
+  const allowed = routes.allowed(path);
+  if (allowed.length > 0) {
+    reply.header('allow', allowed.join(', '));
+    return reply
+      .code(405)
+      .send(errorBody(405, 'MethodNotAllowedException', `Method ${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`));
+  }
+  return reply.code(404).send(errorBody(404, 'NotFoundException', `No route for ${request.method} ${path}`));
 }

@@ -157,15 +157,26 @@ export function formatValidationErrors(errors: readonly ErrorObject[] | null | u
     .join('; ');
 }
 
-/** Ajv keyword standing in for `type: integer` (or `[integer, null]`) when `allowBigInt` is on. */
-function validateIntegerOrBigInt(schema: { nullable: boolean }, data: unknown): boolean {
+/**
+ * Ajv keyword standing in for `type: integer` (or `[integer, null]`) when `allowBigInt` is on.
+ * Only integers beyond 2^53 are bigints, so none is an int32; without a format, as with int64,
+ * a bigint must fit 64 bits (nothing in Iceberg is wider).
+ */
+function validateIntegerOrBigInt(
+  schema: { nullable: boolean; format?: string; minimum?: number; maximum?: number },
+  data: unknown,
+): boolean {
   if (schema.nullable && data === null) return true;
   if (typeof data === 'number' && Number.isInteger(data)) return true;
-  if (typeof data === 'bigint' && data >= INT64_MIN && data <= INT64_MAX) return true;
+  // Ajv's minimum and maximum look at numbers only; a bigint is held to them here.
+  const inRange = (n: bigint) =>
+    (schema.minimum === undefined || n >= BigInt(schema.minimum)) && (schema.maximum === undefined || n <= BigInt(schema.maximum));
+  if (typeof data === 'bigint' && schema.format !== 'int32' && data >= INT64_MIN && data <= INT64_MAX && inRange(data)) return true;
   validateIntegerOrBigInt.errors = [
     {
       keyword: 'type',
-      message: schema.nullable ? 'must be integer or null' : 'must be integer',
+      message:
+        typeof data === 'bigint' ? 'is out of range' : schema.nullable ? 'must be integer or null' : 'must be integer',
       params: { type: schema.nullable ? ['integer', 'null'] : 'integer' },
     },
   ];
@@ -182,7 +193,12 @@ function integerAcceptsBigInt(node: Record<string, unknown>): Record<string, unk
     throw new Error(`allowBigInt cannot rewrite type ${JSON.stringify(declared)}; only integer or [integer, null]`);
   }
   const { type: _type, ...rest } = node;
-  return { ...rest, [INTEGER_OR_BIGINT_KEYWORD]: { nullable: others.length > 0 } };
+  const bounds = {
+    ...(typeof node.format === 'string' ? { format: node.format } : {}),
+    ...(typeof node.minimum === 'number' ? { minimum: node.minimum } : {}),
+    ...(typeof node.maximum === 'number' ? { maximum: node.maximum } : {}),
+  };
+  return { ...rest, [INTEGER_OR_BIGINT_KEYWORD]: { nullable: others.length > 0, ...bounds } };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,3 +3,6 @@
 import type { components } from './generated/openapi-types.js';
 
 export type Schemas = components['schemas'];
+
+/** A standard Iceberg request body after validation: top-level nulls were dropped (body-validation.ts). */
+export type GivenMembers<T> = { [K in keyof T]: Exclude<T[K], null> };

@@ -65,8 +65,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -98,8 +98,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -127,8 +127,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -159,8 +159,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -205,8 +205,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -258,8 +258,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -312,8 +312,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -347,8 +347,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -407,8 +407,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -535,8 +535,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -653,8 +653,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -680,8 +680,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -755,8 +755,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -780,8 +780,8 @@ export interface paths {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -830,12 +830,22 @@ export interface components {
             /** @description ISO-8601 duration during which an `Idempotency-Key` may be reused. Present only when the server honours such keys. */
             "idempotency-key-lifetime"?: string;
         };
-        /** @description String keys to string values (properties, configuration). */
+        /** @description String keys to string values (properties, configuration); at most 10,000 entries in one request. */
         StringMap: {
-            [key: string]: string;
+            [key: string]: components["schemas"]["Text"];
         };
-        /** @description A namespace as the list of its levels, outermost first. */
-        Namespace: string[];
+        /** @description Unicode text without U+0000, which Postgres cannot store. */
+        Text: string;
+        /**
+         * @description A namespace as the list of its levels, outermost first: 1 to 16 levels, each 1 to 255
+         *     characters without U+0000 or the separator U+001F. All levels together, joined by the
+         *     separator, may take at most 1,024 bytes of UTF-8 (checked by the server), so that the
+         *     path of every namespace that can be created fits the router's 3,072-character limit on a
+         *     path parameter, whatever a client percent-encodes.
+         */
+        Namespace: components["schemas"]["Name"][];
+        /** @description A namespace level, table name or warehouse name. */
+        Name: string;
         /**
          * @description Opaque paging cursor in list answers. `null` (or absent) means there are no further
          *     pages; otherwise pass it as `pageToken` to get the next page.
@@ -843,7 +853,7 @@ export interface components {
         PageToken: string | null;
         CreateNamespaceRequest: {
             namespace: components["schemas"]["Namespace"];
-            properties?: components["schemas"]["StringMap"];
+            properties?: components["schemas"]["StringMap"] | null;
         };
         CreateNamespaceResponse: {
             namespace: components["schemas"]["Namespace"];
@@ -858,9 +868,9 @@ export interface components {
         };
         UpdateNamespacePropertiesRequest: {
             /** @description Keys to delete. */
-            removals?: string[];
+            removals?: components["schemas"]["Text"][] | null;
             /** @description Keys to add or overwrite, with their new values. */
-            updates?: components["schemas"]["StringMap"];
+            updates?: components["schemas"]["StringMap"] | null;
         };
         UpdateNamespacePropertiesResponse: {
             /** @description Keys that were added or given a new value. */
@@ -876,7 +886,7 @@ export interface components {
         };
         TableIdentifier: {
             namespace: components["schemas"]["Namespace"];
-            name: string;
+            name: components["schemas"]["Name"];
         };
         ListTablesResponse: {
             "next-page-token"?: components["schemas"]["PageToken"];
@@ -897,7 +907,10 @@ export interface components {
         };
         /** @description One field of a struct (and so one column of a schema). */
         NestedField: {
-            /** @description Field id, unique within the table's schemas. */
+            /**
+             * Format: int32
+             * @description Field id, unique within the table's schemas.
+             */
             id: number;
             name: string;
             type: components["schemas"]["Type"];
@@ -911,6 +924,7 @@ export interface components {
         ListType: {
             /** @constant */
             type: "list";
+            /** Format: int32 */
             "element-id": number;
             element: components["schemas"]["Type"];
             "element-required": boolean;
@@ -918,8 +932,10 @@ export interface components {
         MapType: {
             /** @constant */
             type: "map";
+            /** Format: int32 */
             "key-id": number;
             key: components["schemas"]["Type"];
+            /** Format: int32 */
             "value-id": number;
             value: components["schemas"]["Type"];
             "value-required": boolean;
@@ -928,6 +944,7 @@ export interface components {
         Schema: {
             /** @constant */
             type: "struct";
+            /** Format: int32 */
             "schema-id"?: number;
             /** @description Ids of the fields that together identify a row. */
             "identifier-field-ids"?: number[];
@@ -936,19 +953,29 @@ export interface components {
         /** @description A transform name: `identity`, `year`, `month`, `day`, `hour`, `void`, `bucket[N]`, `truncate[W]`. */
         Transform: string;
         PartitionField: {
-            /** @description Partition field id; assigned by the server when absent. */
+            /**
+             * Format: int32
+             * @description Partition field id; assigned by the server when absent.
+             */
             "field-id"?: number;
-            /** @description Id of the schema field the value is derived from. */
+            /**
+             * Format: int32
+             * @description Id of the schema field the value is derived from.
+             */
             "source-id": number;
             name: string;
             transform: components["schemas"]["Transform"];
         };
         PartitionSpec: {
-            /** @description Assigned by the server when the spec is added. */
+            /**
+             * Format: int32
+             * @description Assigned by the server when the spec is added.
+             */
             "spec-id"?: number;
             fields: components["schemas"]["PartitionField"][];
         };
         SortField: {
+            /** Format: int32 */
             "source-id": number;
             transform: components["schemas"]["Transform"];
             /** @enum {string} */
@@ -958,6 +985,7 @@ export interface components {
         };
         /** @description Order id 0 is reserved for "unsorted" (no fields). */
         SortOrder: {
+            /** Format: int32 */
             "order-id": number;
             fields: components["schemas"]["SortField"][];
         };
@@ -982,6 +1010,7 @@ export interface components {
             } & {
                 [key: string]: string;
             };
+            /** Format: int32 */
             "schema-id"?: number;
             /**
              * Format: int64
@@ -1004,6 +1033,7 @@ export interface components {
             "max-ref-age-ms"?: number;
             /** Format: int64 */
             "max-snapshot-age-ms"?: number;
+            /** Format: int32 */
             "min-snapshots-to-keep"?: number;
         };
         /** @description Branches and tags by name; `main` is the table's current state. */
@@ -1068,6 +1098,7 @@ export interface components {
          *     full document because engines parse all of it.
          */
         TableMetadata: {
+            /** Format: int32 */
             "format-version": number;
             "table-uuid": string;
             /** @description Base URI under which the table writes its files. */
@@ -1081,12 +1112,17 @@ export interface components {
             "next-row-id"?: number;
             properties?: components["schemas"]["StringMap"];
             schemas?: components["schemas"]["Schema"][];
+            /** Format: int32 */
             "current-schema-id"?: number;
+            /** Format: int32 */
             "last-column-id"?: number;
             "partition-specs"?: components["schemas"]["PartitionSpec"][];
+            /** Format: int32 */
             "default-spec-id"?: number;
+            /** Format: int32 */
             "last-partition-id"?: number;
             "sort-orders"?: components["schemas"]["SortOrder"][];
+            /** Format: int32 */
             "default-sort-order-id"?: number;
             "encryption-keys"?: components["schemas"]["EncryptedKey"][];
             snapshots?: components["schemas"]["Snapshot"][];
@@ -1120,29 +1156,33 @@ export interface components {
             config?: components["schemas"]["StringMap"];
             "storage-credentials"?: components["schemas"]["StorageCredential"][];
         };
+        /**
+         * @description Java clients write optional members they have no value for as `null`; in this and the
+         *     other standard Iceberg request bodies a top-level `null` means "not given".
+         */
         CreateTableRequest: {
-            name: string;
-            /** @description Base location for the table; must lie inside the warehouse. Chosen by the server when absent. */
-            location?: string;
+            name: components["schemas"]["Name"];
+            /** @description Base location for the table; an absolute URI inside the warehouse. Chosen by the server when absent. */
+            location?: string | null;
             schema: components["schemas"]["Schema"];
-            "partition-spec"?: components["schemas"]["PartitionSpec"];
-            "write-order"?: components["schemas"]["SortOrder"];
+            "partition-spec"?: components["schemas"]["PartitionSpec"] | null;
+            "write-order"?: components["schemas"]["SortOrder"] | null;
             /**
              * @description Prepare the table's metadata without creating it (see createTable).
              * @default false
              */
-            "stage-create": boolean;
-            properties?: components["schemas"]["StringMap"];
+            "stage-create": boolean | null;
+            properties?: components["schemas"]["StringMap"] | null;
         };
         RegisterTableRequest: {
-            name: string;
-            /** @description URI of the metadata file to adopt. */
+            name: components["schemas"]["Name"];
+            /** @description Absolute URI of the metadata file to adopt. */
             "metadata-location": string;
             /**
              * @description Re-point an existing table of the same name instead of failing.
              * @default false
              */
-            overwrite: boolean;
+            overwrite: boolean | null;
         };
         RenameTableRequest: {
             source: components["schemas"]["TableIdentifier"];
@@ -1151,7 +1191,7 @@ export interface components {
         /** @description Requirements to check, then updates to apply, for one table. */
         CommitTableRequest: {
             /** @description The table to change. Optional on the table route (the path names it); mandatory inside a transaction. */
-            identifier?: components["schemas"]["TableIdentifier"];
+            identifier?: components["schemas"]["TableIdentifier"] | null;
             requirements: components["schemas"]["TableRequirement"][];
             updates: components["schemas"]["TableUpdate"][];
         };
@@ -1171,9 +1211,9 @@ export interface components {
          */
         ReportMetricsRequest: {
             "report-type": string;
-            "table-name"?: string;
+            "table-name"?: string | null;
             /** Format: int64 */
-            "snapshot-id"?: number;
+            "snapshot-id"?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -1217,6 +1257,7 @@ export interface components {
              * @enum {string}
              */
             type: "assert-last-assigned-field-id";
+            /** Format: int32 */
             "last-assigned-field-id": number;
         };
         /** @description The table's current schema id must be `current-schema-id`. */
@@ -1226,6 +1267,7 @@ export interface components {
              * @enum {string}
              */
             type: "assert-current-schema-id";
+            /** Format: int32 */
             "current-schema-id": number;
         };
         /** @description The table's `last-partition-id` must be `last-assigned-partition-id`. */
@@ -1235,6 +1277,7 @@ export interface components {
              * @enum {string}
              */
             type: "assert-last-assigned-partition-id";
+            /** Format: int32 */
             "last-assigned-partition-id": number;
         };
         /** @description The table's default partition spec id must be `default-spec-id`. */
@@ -1244,6 +1287,7 @@ export interface components {
              * @enum {string}
              */
             type: "assert-default-spec-id";
+            /** Format: int32 */
             "default-spec-id": number;
         };
         /** @description The table's default sort order id must be `default-sort-order-id`. */
@@ -1253,6 +1297,7 @@ export interface components {
              * @enum {string}
              */
             type: "assert-default-sort-order-id";
+            /** Format: int32 */
             "default-sort-order-id": number;
         };
         /** @description One change to a table's metadata, applied in the order given in the commit. */
@@ -1273,6 +1318,7 @@ export interface components {
              * @enum {string}
              */
             action: "upgrade-format-version";
+            /** Format: int32 */
             "format-version": number;
         };
         /** @description Add a schema. The server assigns its id and recomputes the last column id. */
@@ -1284,6 +1330,7 @@ export interface components {
             action: "add-schema";
             schema: components["schemas"]["Schema"];
             /**
+             * Format: int32
              * @deprecated
              * @description Old clients send the new highest field id; the server computes it instead.
              */
@@ -1296,6 +1343,7 @@ export interface components {
              * @enum {string}
              */
             action: "set-current-schema";
+            /** Format: int32 */
             "schema-id": number;
         };
         /** @description Add a partition spec. The server assigns its id. */
@@ -1314,6 +1362,7 @@ export interface components {
              * @enum {string}
              */
             action: "set-default-spec";
+            /** Format: int32 */
             "spec-id": number;
         };
         /** @description Add a sort order. */
@@ -1332,6 +1381,7 @@ export interface components {
              * @enum {string}
              */
             action: "set-default-sort-order";
+            /** Format: int32 */
             "sort-order-id": number;
         };
         /** @description Add a snapshot. It becomes visible through a ref only by a separate `set-snapshot-ref`. */
@@ -1359,6 +1409,7 @@ export interface components {
             "max-ref-age-ms"?: number;
             /** Format: int64 */
             "max-snapshot-age-ms"?: number;
+            /** Format: int32 */
             "min-snapshots-to-keep"?: number;
         };
         /** @description Forget the listed snapshots (expiry). The files they alone reach become garbage. */
@@ -1498,10 +1549,11 @@ export interface components {
              */
             "timestamp-ms"?: number;
         };
+        /** @description At most one of `ttl-seconds` and `expires-at`; neither clears the expiry. */
         ExpiryRequest: {
-            /** @description Expire this many seconds from now. */
+            /** @description Expire this many seconds from now (at most 100 years). */
             "ttl-seconds"?: number;
-            /** @description Expire at this time (ISO-8601, or epoch milliseconds). */
+            /** @description Expire at this time (ISO-8601, or epoch milliseconds), before the year 10000. */
             "expires-at"?: string | number;
         };
         ExpiryResponse: {
@@ -1535,6 +1587,7 @@ export interface components {
         };
         CloneWarehouseRequest: components["schemas"]["CloneOptions"] & {
             destination: {
+                /** @description The new warehouse's name, which is its REST prefix (a single path segment). */
                 name: string;
                 /** @description Root URI of the new warehouse (s3:// or file://). */
                 location: string;
@@ -1641,6 +1694,10 @@ export interface components {
             }[];
         };
         GcSettingsRequest: {
+            /**
+             * Format: int64
+             * @description At most 100 years.
+             */
             "drop-retention-ms"?: number | null;
         };
         GcRunRequest: {
@@ -1708,8 +1765,44 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request was malformed: invalid JSON, a body that breaks its schema, an unknown update action or requirement type, or an undecodable path parameter (`BadRequestException`, `IllegalArgumentException`, `ValidationException`). */
+        /** @description The request was malformed (`BadRequestException`, `IllegalArgumentException`, `ValidationException`): invalid JSON or UTF-8, JSON nested deeper than 64 levels, a body that breaks its schema, an unknown update action or requirement type, a path or query that is not percent-encoded UTF-8, a query parameter given twice, a string anywhere in the request that holds U+0000 or a lone surrogate, or a value outside the catalog's limits. */
         BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["IcebergErrorResponse"];
+            };
+        };
+        /** @description `NoSuchWarehouseException` (the prefix names no warehouse), `NoSuchNamespaceException`, `NoSuchTableException` or `NotFoundException`: something the request names does not exist. */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["IcebergErrorResponse"];
+            };
+        };
+        /** @description `RequestTooLargeException`: the body is larger than `CATALOG_BODY_LIMIT_BYTES`. */
+        RequestTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["IcebergErrorResponse"];
+            };
+        };
+        /** @description `RequestTooLargeException`: a path parameter is longer than the catalog accepts (3,072 characters: the longest namespace that can be created, every byte percent-encoded). */
+        UriTooLong: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["IcebergErrorResponse"];
+            };
+        };
+        /** @description `UnsupportedMediaTypeException`: a body that is not `application/json` (UTF-8). Other types, such as `text/plain` or form encodings, are refused so that no web page can send the catalog a request without a CORS preflight. */
+        UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1778,8 +1871,8 @@ export interface components {
         /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
         prefix: string;
         /**
-         * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-         *     by the `namespace-separator` the config route advertises; both are accepted.
+         * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+         *     level is empty, and none holds U+0000.
          */
         namespace: string;
         /** @description Table name within the namespace. */
@@ -1885,6 +1978,7 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -1933,6 +2027,9 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -1945,8 +2042,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -1965,6 +2062,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchNamespace"];
+            414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -1977,8 +2075,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -2004,6 +2102,7 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -2016,8 +2115,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -2041,6 +2140,13 @@ export interface operations {
             };
             /** @description The namespace does not exist. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A path parameter is longer than the catalog accepts. */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2070,8 +2176,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -2094,6 +2200,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchNamespace"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description `UnprocessableEntityException`: a key appears in both `updates` and `removals`. */
             422: {
                 headers: {
@@ -2123,8 +2232,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -2143,6 +2252,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchNamespace"];
+            414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -2161,8 +2271,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -2194,6 +2304,9 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -2217,8 +2330,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -2247,6 +2360,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
+            414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -2259,8 +2373,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -2286,6 +2400,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
             409: components["responses"]["CommitFailed"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["CommitStateUnknown"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
@@ -2302,8 +2419,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -2322,6 +2439,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
+            414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -2334,8 +2452,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -2361,6 +2479,13 @@ export interface operations {
             };
             /** @description The table (or its namespace) does not exist. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A path parameter is longer than the catalog accepts. */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2396,8 +2521,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -2437,6 +2562,9 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -2492,6 +2620,9 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -2504,8 +2635,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -2528,6 +2659,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -2558,6 +2692,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
             409: components["responses"]["CommitFailed"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["CommitStateUnknown"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
@@ -2571,8 +2708,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -2614,7 +2751,11 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     cloneNamespace: {
@@ -2625,8 +2766,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -2658,7 +2799,11 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     cloneWarehouse: {
@@ -2714,6 +2859,11 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     expireSnapshots: {
@@ -2724,8 +2874,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -2753,8 +2903,14 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
             409: components["responses"]["CommitFailed"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     listDroppedTables: {
@@ -2778,6 +2934,11 @@ export interface operations {
                     "application/json": components["schemas"]["ListDroppedTablesResponse"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     restoreDroppedTable: {
@@ -2809,6 +2970,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description `NotFoundException` (no such dropped table) or `NoSuchNamespaceException` (the destination namespace does not exist). */
             404: {
                 headers: {
@@ -2827,6 +2989,11 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     updateGcSettings: {
@@ -2839,7 +3006,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["GcSettingsRequest"];
             };
@@ -2857,6 +3024,12 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     warehouseStorage: {
@@ -2880,6 +3053,11 @@ export interface operations {
                     "application/json": components["schemas"]["WarehouseStorageReport"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     tableStorage: {
@@ -2890,8 +3068,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -2910,7 +3088,11 @@ export interface operations {
                     "application/json": components["schemas"]["TableStorageReport"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     listGcRuns: {
@@ -2935,6 +3117,9 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     startGcRun: {
@@ -2987,6 +3172,10 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     getGcRun: {
@@ -3009,6 +3198,7 @@ export interface operations {
                     "application/json": components["schemas"]["GcRun"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description `NotFoundException` */
             404: {
                 headers: {
@@ -3018,6 +3208,9 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     listGcRunFiles: {
@@ -3051,6 +3244,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description `NotFoundException` */
             404: {
                 headers: {
@@ -3060,6 +3254,9 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     listClones: {
@@ -3083,7 +3280,11 @@ export interface operations {
                     "application/json": components["schemas"]["ListClonesResponse"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     tableLineage: {
@@ -3094,8 +3295,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -3114,7 +3315,11 @@ export interface operations {
                     "application/json": components["schemas"]["LineageResponse"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     setTableExpiry: {
@@ -3125,8 +3330,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
                 /** @description Table name within the namespace. */
@@ -3134,7 +3339,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["ExpiryRequest"];
             };
@@ -3151,6 +3356,11 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     swapTables: {
@@ -3178,6 +3388,11 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     promoteClone: {
@@ -3206,6 +3421,11 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
             409: components["responses"]["CommitFailed"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     tagNamespace: {
@@ -3216,8 +3436,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -3249,6 +3469,11 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
     namespaceAsOf: {
@@ -3261,8 +3486,8 @@ export interface operations {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
                 /**
-                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL) or
-                 *     by the `namespace-separator` the config route advertises; both are accepted.
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
                  */
                 namespace: components["parameters"]["namespace"];
             };
@@ -3281,6 +3506,9 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchNamespace"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
         };
     };
 }

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDependencies } from '../../app.js';
 import type { CloneResult } from '../../clones/clone-service.js';
 import type { CloneListing } from '../../db/clone-repository.js';
+import { MAX_EXPIRES_AT_MS } from '../../clones/expiry.js';
 import { badRequest } from '../../iceberg/errors.js';
 import { stringifyJson } from '../../json/int64-json.js';
 import { decodeNamespace } from '../identifiers.js';
@@ -94,7 +95,7 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
 
   app.put<{ Params: TableParams }>('/ext/v1/:prefix/namespaces/:namespace/tables/:table/expiry', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const body = validateBody<Schemas['ExpiryRequest']>('ExpiryRequest', request.body ?? {});
+    const body = validateBody<Schemas['ExpiryRequest']>('ExpiryRequest', request.body === undefined ? {} : request.body);
     const table = { namespace: decodeNamespace(request.params.namespace), name: request.params.table };
     return { 'expires-at': iso(await cloneRegistry.setExpiry(warehouse, table, body)) };
   });
@@ -130,7 +131,9 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
       const warehouse = await warehouses.byPrefix(request.params.prefix);
       const raw = request.query['timestamp-ms'];
       const at = Number(raw);
-      if (raw === undefined || raw === '' || !Number.isSafeInteger(at)) throw badRequest(`Invalid timestamp-ms: ${raw}`);
+      if (raw === undefined || raw === '' || !Number.isSafeInteger(at) || at < 0 || at > MAX_EXPIRES_AT_MS) {
+        throw badRequest(`Invalid timestamp-ms: ${raw} (expected epoch milliseconds from 0 to ${MAX_EXPIRES_AT_MS})`);
+      }
       const tables = await namespacePoints.asOf(warehouse, decodeNamespace(request.params.namespace), at);
       return {
         'timestamp-ms': at,

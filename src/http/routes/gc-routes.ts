@@ -62,7 +62,7 @@ export function registerGcRoutes(app: FastifyInstance, deps: AppDependencies): v
   const { collector, gcRuns, gcSettings, storageReport, warehouses, validateBody } = deps;
 
   app.post('/ext/v1/gc/runs', async (request, reply) => {
-    const body = validateBody<Schemas['GcRunRequest']>('GcRunRequest', request.body ?? {});
+    const body = validateBody<Schemas['GcRunRequest']>('GcRunRequest', request.body === undefined ? {} : request.body);
     const started = await collector.start({ trigger: 'request', dryRun: body['dry-run'] ?? false, orphans: body.orphans ?? 'off' });
     if (!started) throw new CatalogError(409, 'GarbageCollectionInProgressException', 'Another collection run is under way; try again when it has finished');
     if (body.wait) return runJson(await started.finished);
@@ -111,7 +111,7 @@ export function registerGcRoutes(app: FastifyInstance, deps: AppDependencies): v
 
   app.post<{ Params: { prefix: string } }>('/ext/v1/:prefix/gc-settings', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const body = validateBody<Schemas['GcSettingsRequest']>('GcSettingsRequest', request.body ?? {});
+    const body = validateBody<Schemas['GcSettingsRequest']>('GcSettingsRequest', request.body === undefined ? {} : request.body);
     const value = body['drop-retention-ms'];
     return { 'drop-retention-ms': await gcSettings.setDropRetention(warehouse, value ?? null) };
   });

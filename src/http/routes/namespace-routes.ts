@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../../app.js';
 import { decodeNamespace, decodeOptionalNamespace } from '../identifiers.js';
-import type { Schemas } from '../request-types.js';
+import type { GivenMembers, Schemas } from '../request-types.js';
 import { pageRequest, type PageQuery } from './paging.js';
 
 type Prefix = { prefix: string };
@@ -22,7 +22,7 @@ export function registerNamespaceRoutes(app: FastifyInstance, deps: AppDependenc
 
   app.post<{ Params: Prefix }>('/v1/:prefix/namespaces', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const body = validateBody<Schemas['CreateNamespaceRequest']>('CreateNamespaceRequest', request.body);
+    const body = validateBody<GivenMembers<Schemas['CreateNamespaceRequest']>>('CreateNamespaceRequest', request.body);
     const created = await namespaces.create(warehouse, body.namespace, body.properties ?? {});
     return { namespace: created.levels, properties: created.properties };
   });
@@ -47,7 +47,7 @@ export function registerNamespaceRoutes(app: FastifyInstance, deps: AppDependenc
 
   app.post<{ Params: NamespaceParams }>('/v1/:prefix/namespaces/:namespace/properties', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const body = validateBody<Schemas['UpdateNamespacePropertiesRequest']>('UpdateNamespacePropertiesRequest', request.body);
+    const body = validateBody<GivenMembers<Schemas['UpdateNamespacePropertiesRequest']>>('UpdateNamespacePropertiesRequest', request.body);
     return namespaces.updateProperties(warehouse, decodeNamespace(request.params.namespace), body.removals ?? [], body.updates ?? {});
   });
 }

@@ -11,7 +11,7 @@ export function registerRetentionRoutes(app: FastifyInstance, deps: AppDependenc
     '/ext/v1/:prefix/namespaces/:namespace/tables/:table/expire-snapshots',
     async (request) => {
       const warehouse = await warehouses.byPrefix(request.params.prefix);
-      const body = validateBody<Schemas['ExpireSnapshotsRequest']>('ExpireSnapshotsRequest', request.body ?? {});
+      const body = validateBody<Schemas['ExpireSnapshotsRequest']>('ExpireSnapshotsRequest', request.body === undefined ? {} : request.body);
       const table = { namespace: decodeNamespace(request.params.namespace), name: request.params.table };
       const outcome = await snapshotExpiry.expireTable(warehouse, table, { dryRun: body['dry-run'] ?? false });
       return {
@@ -42,7 +42,7 @@ export function registerRetentionRoutes(app: FastifyInstance, deps: AppDependenc
 
   app.post<{ Params: { prefix: string; tableId: string } }>('/ext/v1/:prefix/dropped-tables/:tableId/restore', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const body = validateBody<Schemas['RestoreTableRequest']>('RestoreTableRequest', request.body ?? {});
+    const body = validateBody<Schemas['RestoreTableRequest']>('RestoreTableRequest', request.body === undefined ? {} : request.body);
     const restored = await droppedTables.restore(warehouse, request.params.tableId, body.destination);
     return { identifier: restored };
   });

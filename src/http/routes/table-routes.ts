@@ -3,11 +3,12 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDependencies } from '../../app.js';
 import type { SnapshotMode } from '../../catalog/table-service.js';
-import { badRequest } from '../../iceberg/errors.js';
+import { tableName } from '../../catalog/identifiers.js';
+import { badRequest, noSuchTable } from '../../iceberg/errors.js';
 import { toMetadataDocument } from '../../iceberg/metadata-document.js';
 import { stringifyJson } from '../../json/int64-json.js';
 import { decodeNamespace } from '../identifiers.js';
-import type { Schemas } from '../request-types.js';
+import type { GivenMembers, Schemas } from '../request-types.js';
 import { pageRequest, type PageQuery } from './paging.js';
 
 type NamespaceParams = { prefix: string; namespace: string };
@@ -64,7 +65,7 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
 
   app.post<{ Params: NamespaceParams }>('/v1/:prefix/namespaces/:namespace/tables', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const body = validateBody<Schemas['CreateTableRequest']>('CreateTableRequest', request.body);
+    const body = validateBody<GivenMembers<Schemas['CreateTableRequest']>>('CreateTableRequest', request.body);
     const created = await tables.create(warehouse, decodeNamespace(request.params.namespace), body);
     const location = created.staged ? null : created.record.metadataLocation;
     if (location) reply.header('etag', etagOf(location, 'all'));
@@ -97,7 +98,7 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
 
   app.post<{ Params: TableParams }>('/v1/:prefix/namespaces/:namespace/tables/:table', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const body = validateBody<Schemas['CommitTableRequest']>('CommitTableRequest', request.body);
+    const body = validateBody<GivenMembers<Schemas['CommitTableRequest']>>('CommitTableRequest', request.body);
     const identifier = { namespace: decodeNamespace(request.params.namespace), name: request.params.table };
     const [committed] = await tables.commit(warehouse, [{ identifier, requirements: body.requirements, updates: body.updates }]);
     reply.header('etag', etagOf(committed.record.metadataLocation, 'all'));
@@ -119,7 +120,7 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
 
   app.post<{ Params: NamespaceParams }>('/v1/:prefix/namespaces/:namespace/register', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const body = validateBody<Schemas['RegisterTableRequest']>('RegisterTableRequest', request.body);
+    const body = validateBody<GivenMembers<Schemas['RegisterTableRequest']>>('RegisterTableRequest', request.body);
     const registered = await tables.register(warehouse, decodeNamespace(request.params.namespace), body);
     reply.header('etag', etagOf(registered.record.metadataLocation, 'all'));
     return sendJson(reply, loadResultJson(registered.record.metadataLocation, registered.metadataJson, tableConfig));
@@ -128,6 +129,10 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
   app.post<{ Params: TableParams }>('/v1/:prefix/namespaces/:namespace/tables/:table/metrics', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<Schemas['ReportMetricsRequest']>('ReportMetricsRequest', request.body);
+    // A report about a table that does not exist is a client mistake, as the spec's 404 says.
+    if (!(await tables.exists(warehouse, decodeNamespace(request.params.namespace), request.params.table))) {
+      throw noSuchTable(tableName(decodeNamespace(request.params.namespace), request.params.table));
+    }
     // Reports are accepted and logged; nothing else consumes them yet.
     request.log.info(
       { warehouse: warehouse.name, namespace: request.params.namespace, table: request.params.table, reportType: body['report-type'] },

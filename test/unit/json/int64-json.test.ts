@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  JsonLimitError,
   compareInt64,
   int64Equals,
   int64Key,
@@ -57,6 +58,37 @@ describe('parseJson / stringifyJson', () => {
     assert.deepEqual(Object.keys(parsed), ['__proto__']);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
     assert.equal(Object.getPrototypeOf(parsed), Object.prototype);
+  });
+  it('keeps genuine strings that start with U+0001 (the mark the scan uses for big integers)', () => {
+    const text = `{"a":"\\u0001","b":"\\u00011234567890123456789","c":["\\u0001\\u0001x"],"\\u0001k":${MAX}}`;
+    const parsed = parseJson(text) as Record<string, unknown>;
+    assert.deepEqual(parsed, { a: '\u0001', b: '\u00011234567890123456789', c: ['\u0001\u0001x'], '\u0001k': BigInt(MAX) });
+    assert.deepEqual(parseJson('["\\u0001"]'), ['\u0001']);
+  });
+  it('reads integers inside strings, escaped quotes and exponents as JSON.parse does', () => {
+    const text = `{"s":"\\"${MAX}\\\\","e":12345678901234567890e2,"f":-1234567890123456789.5}`;
+    assert.deepEqual(parseJson(text), JSON.parse(text));
+    assert.equal(parseJson(`[-${MAX}]`) instanceof Array, true);
+    assert.deepEqual(parseJson(`[-${MAX}1]`), [-BigInt(`${MAX}1`)]);
+  });
+  it('refuses nesting deeper than maxDepth, and only then', () => {
+    assert.deepEqual(parseJson('[[[]]]', { maxDepth: 3 }), [[[]]]);
+    assert.throws(() => parseJson('[[[[]]]]', { maxDepth: 3 }), JsonLimitError);
+    assert.throws(() => parseJson('{"a":{"b":{"c":{}}}}', { maxDepth: 3 }), JsonLimitError);
+    assert.deepEqual(parseJson('["[[[[[["]', { maxDepth: 1 }), ['[[[[[[']);
+  });
+  it('refuses more arrays and objects than maxContainers, and only then', () => {
+    assert.deepEqual(parseJson('[{},[]]', { maxContainers: 3 }), [{}, []]);
+    assert.throws(() => parseJson('[{},[],{}]', { maxContainers: 3 }), JsonLimitError);
+  });
+  it('parses a string of millions of characters without holding the heap per character', () => {
+    const text = JSON.stringify({ k: 'x'.repeat(8 * 1024 * 1024) });
+    const before = process.memoryUsage().heapUsed;
+    const parsed = parseJson(text) as { k: string };
+    const grown = process.memoryUsage().heapUsed - before;
+    assert.equal(parsed.k.length, 8 * 1024 * 1024);
+    // lossless-json's parser held ~33 bytes per character (270 MB here); V8's holds the string once.
+    assert.ok(grown < 64 * 1024 * 1024, `heap grew ${grown} bytes`);
   });
 });
 
