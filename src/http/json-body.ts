@@ -32,7 +32,8 @@ export function parseJsonBody(contentType: string, body: Buffer): unknown {
   } catch {
     throw badRequest('Malformed request body: not valid UTF-8');
   }
-  if (text.trim() === '') return undefined;
+  // No bytes at all is no body (an optional body left out); whitespace alone is malformed JSON.
+  if (text === '') return undefined;
   let value: unknown;
   try {
     value = parseJson(text, { maxDepth: MAX_JSON_DEPTH, maxContainers: MAX_JSON_CONTAINERS });
