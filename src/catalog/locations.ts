@@ -1,7 +1,7 @@
 // Table locations must stay inside the warehouse root: the garbage collector deletes only
 // there, and a table pointed elsewhere could have another system's files deleted under it
 // (design: clones-and-gc.md, guarantee 5).
-import { canonicalObjectUri, isUnderRoot } from '../gc/object-uri.js';
+import { MAX_URI_BYTES, canonicalObjectUri, isUnderRoot } from '../gc/object-uri.js';
 import { badRequest } from '../iceberg/errors.js';
 
 /**
@@ -16,6 +16,7 @@ export function normalizeLocation(location: string): string {
   const [, rawScheme, authority, path = ''] = match;
   const scheme = rawScheme.toLowerCase();
   if (location.includes('\0')) throw badRequest('Invalid location: contains a NUL byte');
+  if (Buffer.byteLength(location, 'utf8') > MAX_URI_BYTES) throw badRequest(`Invalid location: longer than ${MAX_URI_BYTES} bytes`);
   const segments = path.split('/').filter((s) => s !== '' && s !== '.');
   if (segments.includes('..')) throw badRequest(`Invalid location: ${location} contains '..'`);
   const normalizedScheme = scheme === 's3a' || scheme === 's3n' ? 's3' : scheme;
@@ -48,6 +49,7 @@ const MAX_PATH_SEGMENT = 200;
 export function requireFileWithinWarehouse(warehouseRoot: string, uri: unknown, role: string): void {
   if (typeof uri !== 'string' || uri === '') throw badRequest(`Invalid ${role}: a URI is required`);
   if (uri.includes('\0')) throw badRequest(`Invalid ${role} ${JSON.stringify(uri)}: contains a NUL byte`);
+  if (Buffer.byteLength(uri, 'utf8') > MAX_URI_BYTES) throw badRequest(`Invalid ${role}: longer than ${MAX_URI_BYTES} bytes`);
   if (uri.split('/').some((segment) => /^(\.|%2e){2}$/i.test(segment))) throw badRequest(`Invalid ${role} ${uri}: contains '..'`);
   if (!isUnderRoot(canonicalObjectUri(warehouseRoot), canonicalObjectUri(uri))) {
     throw badRequest(`The ${role} ${uri} is outside the warehouse root ${warehouseRoot}`);

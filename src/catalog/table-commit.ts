@@ -9,7 +9,7 @@
 // while they still hold (spec: "CommitFailedException" may be retried by the client).
 import type { Db } from '../db/database.js';
 import { findNamespace } from '../db/namespace-repository.js';
-import { isTransactionConflict, isUniqueViolation } from '../db/postgres-errors.js';
+import { isTransactionConflict, isUniqueViolation, mayHaveCommitted } from '../db/postgres-errors.js';
 import { compareAndSwapTable, insertTable, type TableHead, type TableRecord } from '../db/table-repository.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
 import { badRequest, commitFailed, noSuchNamespace, noSuchTable, serviceUnavailable } from '../iceberg/errors.js';
@@ -128,8 +128,10 @@ export class TableCommitter {
         return plans.map((p) => p.result);
       } catch (error) {
         const lost = error instanceof LostRace || isUniqueViolation(error) || isTransactionConflict(error);
-        // Whatever the reason, the files written for this attempt are referenced by nothing.
-        await this.store.delete(toWrite.map((p) => p.result.record.metadataLocation)).catch(() => undefined);
+        // The files written for this attempt are referenced by nothing, unless the swap may
+        // have committed after all (the connection went around COMMIT): then the table may
+        // name them, and they stay (the client, answered 503, checks the table).
+        if (!mayHaveCommitted(error)) await this.store.delete(toWrite.map((p) => p.result.record.metadataLocation)).catch(() => undefined);
         if (!lost) throw error;
         if (attempt >= this.options.maxAttempts) {
           throw commitFailed(`Commit failed: the table changed concurrently ${attempt} times in a row; retry the commit`);
@@ -199,7 +201,7 @@ export class TableCommitter {
     try {
       await this.db.transaction().execute((tx) => insertTable(tx, table));
     } catch (error) {
-      await this.store.delete([table.record.metadataLocation]).catch(() => undefined);
+      if (!mayHaveCommitted(error)) await this.store.delete([table.record.metadataLocation]).catch(() => undefined);
       throw error;
     }
     return [table];

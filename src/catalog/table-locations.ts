@@ -29,6 +29,16 @@ export class TableLocations {
 
   /** A registered document: everything it names, its metadata log included, lies inside the warehouse. */
   confineRegistered(warehouse: Warehouse, metadata: TableMetadata): void {
+    // A format-v1 snapshot may list its manifests inline instead of in a manifest list. The
+    // catalog roots snapshots by their manifest list only, so such manifests would be rooted
+    // by nothing and taken for orphans; commits cannot add them (the API requires a manifest
+    // list), and a register may not bring them in.
+    const inline = metadata.snapshots.find((s) => typeof s['manifest-list'] !== 'string');
+    if (inline) {
+      throw badRequest(
+        `Cannot register a table whose snapshot ${String(inline['snapshot-id'])} has no manifest list (format v1 inline manifests); rewrite its manifests first`,
+      );
+    }
     for (const file of filesNamedBy(metadata, { metadataLog: true })) requireFileWithinWarehouse(warehouse.location, file.uri, file.role);
   }
 

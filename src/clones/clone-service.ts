@@ -14,7 +14,7 @@ import type { Db, Tx } from '../db/database.js';
 import { insertLineage, lockTables, type LineageRow, type LockedTable } from '../db/clone-repository.js';
 import { validateLevels } from '../catalog/namespace-service.js';
 import { findNamespace, insertNamespace, listNamespaceTree, type Namespace } from '../db/namespace-repository.js';
-import { isTransactionConflict, isUniqueViolation } from '../db/postgres-errors.js';
+import { isTransactionConflict, isUniqueViolation, mayHaveCommitted } from '../db/postgres-errors.js';
 import { insertTable } from '../db/table-repository.js';
 import { findOverlappingWarehouse, insertWarehouse, type Warehouse } from '../db/warehouse-repository.js';
 import { alreadyExists, badRequest, forbidden, noSuchNamespace, noSuchTable } from '../iceberg/errors.js';
@@ -295,7 +295,8 @@ export class CloneService {
           namespaces: result.namespaces,
         };
       } catch (error) {
-        await this.store.delete(written).catch(() => undefined);
+        // Unless the transaction may have committed (its files are then the tables' own).
+        if (!mayHaveCommitted(error)) await this.store.delete(written).catch(() => undefined);
         if (!isTransactionConflict(error) || attempt >= MAX_ATTEMPTS) throw error;
       }
     }

@@ -3,7 +3,7 @@
 import type { Db } from '../db/database.js';
 import { lockTables } from '../db/clone-repository.js';
 import { findNamespace } from '../db/namespace-repository.js';
-import { isTransactionConflict } from '../db/postgres-errors.js';
+import { isTransactionConflict, mayHaveCommitted } from '../db/postgres-errors.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
 import { alreadyExists, badRequest, noSuchNamespace } from '../iceberg/errors.js';
 import type { Snapshot, TableMetadata } from '../iceberg/table-metadata.js';
@@ -87,7 +87,8 @@ export class NamespacePoints {
         for (const c of result.committed) this.documents.remember(c.record.metadataLocation, c.metadataJson, c.metadata);
         return { tag: request.name, tables: result.tagged, skipped: result.skipped };
       } catch (error) {
-        await this.store.delete(written).catch(() => undefined);
+        // Unless the transaction may have committed (its files are then the tables' own).
+        if (!mayHaveCommitted(error)) await this.store.delete(written).catch(() => undefined);
         if (!isTransactionConflict(error) || attempt >= 3) throw error;
       }
     }

@@ -219,17 +219,24 @@ export async function lockAgainstRevival(tx: Tx): Promise<void> {
   await sql`SELECT pg_advisory_xact_lock(${MARK_LOCK_KEY}::bigint)`.execute(tx);
 }
 
+/** The index error of an object whose file does not exist (no engine can read it either). */
+export const FILE_NOT_FOUND = 'file not found';
+
 /**
- * Objects that may go now: released at least `graceMs` ago and before the oldest live root
- * still waiting to be indexed (whose children are not counted yet, see the design's
- * "indexing lag"), nothing under them still counted, their own children known, and under a
+ * Objects that may go now: released at least `graceMs` ago and before the oldest live object
+ * whose children are not known: still waiting to be indexed (the design's "indexing lag"), or
+ * unreadable for a reason other than not existing (refused, over a cap, malformed, given up
+ * after timeouts), which an engine may still read and which may name a file whose count just
+ * fell to zero, so it must keep it however long it stays unread. A missing file names nothing
+ * anyone can reach: the table that roots it is already broken for every engine; nothing under them still counted, their own children known, and under a
  * managed warehouse root. Times are the database's, as released_at is.
  */
 function candidatesWhere(graceMs: number) {
   return sql`o.released_at IS NOT NULL AND o.state = 'live'
     AND o.released_at <= now() - make_interval(secs => ${graceMs}::bigint / 1000.0)
     AND o.released_at < coalesce((SELECT min(p.first_seen_at) FROM storage_object p
-      WHERE p.edges_state = 'pending' AND p.released_at IS NULL), 'infinity'::timestamptz)
+      WHERE (p.edges_state = 'pending' OR (p.edges_state = 'unreadable' AND p.index_error IS DISTINCT FROM ${FILE_NOT_FOUND}))
+        AND p.released_at IS NULL), 'infinity'::timestamptz)
     AND o.edges_state <> 'pending' AND NOT o.children_counted AND o.root_count + o.parent_count = 0
     AND EXISTS (SELECT 1 FROM warehouse w WHERE w.managed_root AND starts_with(o.uri, w.location || '/'))`;
 }

@@ -38,6 +38,24 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(message);
 }
 
+/**
+ * Whether a write that failed with this error may still have committed: a connection lost
+ * (or a statement cut) around COMMIT leaves the outcome unknown. The files such a write
+ * created must then stay; if it did not commit, they are orphans for the orphan sweep. Any
+ * other error is raised inside the transaction, which Postgres then rolls back.
+ */
+export function mayHaveCommitted(error: unknown): boolean {
+  return isDatabaseUnavailable(error);
+}
+
+/**
+ * A value too large for an index entry or a field (SQLSTATE 54000, program_limit_exceeded):
+ * the request's fault, as the limits in front of the database should have caught it.
+ */
+export function isValueTooLarge(error: unknown): boolean {
+  return codeOf(error) === '54000';
+}
+
 /** gc_root_added refused a root on a file the collector has marked or deleted (SQLSTATE 55G01). */
 export function isReferenceToCollectedFile(error: unknown): boolean {
   return codeOf(error) === '55G01';

@@ -6,18 +6,19 @@
 import type { Db } from '../db/database.js';
 import {
   pendingObjects,
+  FILE_NOT_FOUND,
   recordEdges,
   recordIndexFailure,
   type ChildObject,
   type ObjectKind,
   type PendingObject,
 } from '../db/object-index-repository.js';
-import { isTransactionConflict } from '../db/postgres-errors.js';
+import { isDatabaseUnavailable, isTransactionConflict } from '../db/postgres-errors.js';
 import { listWarehouses } from '../db/warehouse-repository.js';
 import { ObjectTooLargeError, RefusedObjectError, type ObjectStore } from '../storage/object-store.js';
 import { TooManyRecordsError } from './avro-container.js';
 import { liveEntries, readManifest, readManifestList, type ReadLimits } from './manifest-reader.js';
-import { canonicalObjectUri, isUnderRoot } from './object-uri.js';
+import { canonicalObjectUri, isUnderRoot, requireIndexableUri } from './object-uri.js';
 
 export interface IndexProgress {
   objects: number;
@@ -148,7 +149,7 @@ export class ObjectIndexer {
       if (final) progress.unreadable += 1;
       return 'skipped';
     }
-    if (bytes === undefined) return this.unreadable(object, 'file not found', progress);
+    if (bytes === undefined) return this.unreadable(object, FILE_NOT_FOUND, progress);
     let children: ChildObject[];
     try {
       const limits = { maxDecodedBytes: this.limits.maxDecodedBytes, maxRecords: alone ? this.limits.maxEntries : this.limits.sharedEntries };
@@ -168,7 +169,16 @@ export class ObjectIndexer {
         return 'done';
       } catch (error) {
         // Two indexers sharing children can deadlock; children are locked in URI order, so this is rare.
-        if (!isTransactionConflict(error) || attempt >= 3) throw error;
+        if (isTransactionConflict(error) && attempt < 3) continue;
+        if (isDatabaseUnavailable(error)) throw error;
+        // Anything else the database refuses about this object's children is this object's
+        // failure, counted against its attempts: one file never holds every run.
+        const final = object.attempts + 1 >= MAX_ATTEMPTS;
+        progress.failures += 1;
+        if (final) progress.unreadable += 1;
+        this.problem(progress, object.uri, `recording its children failed: ${messageOf(error)} (attempt ${object.attempts + 1} of ${MAX_ATTEMPTS})`);
+        await recordIndexFailure(this.db, object.id, messageOf(error), final);
+        return 'skipped';
       }
     }
   }
@@ -184,8 +194,18 @@ const ENTRY_KIND: Record<string, ObjectKind> = {
   'equality-deletes': 'equality-deletes',
 };
 
-/** The files an object names, by its kind. Throws on a malformed file. */
+/**
+ * The files an object names, by its kind. Throws on a malformed file, and on a name no file
+ * can have or the index cannot hold (see requireIndexableUri): such a parent stays unreadable,
+ * which keeps whatever it may name (candidatesWhere), rather than dropping the name.
+ */
 export async function childrenOf(kind: ObjectKind, bytes: Uint8Array, limits: ReadLimits = {}): Promise<ChildObject[]> {
+  const children = await namedChildren(kind, bytes, limits);
+  for (const child of children) requireIndexableUri(child.uri);
+  return children;
+}
+
+async function namedChildren(kind: ObjectKind, bytes: Uint8Array, limits: ReadLimits): Promise<ChildObject[]> {
   switch (kind) {
     case 'manifest-list':
       return (await readManifestList(bytes, limits)).map((m) => ({ uri: canonicalObjectUri(m.path), kind: 'manifest', sizeBytes: m.length || null }));

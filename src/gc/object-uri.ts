@@ -47,3 +47,21 @@ export function canonicalObjectUri(uri: string): string {
 export function isUnderRoot(root: string, uri: string): boolean {
   return uri.startsWith(root.replace(/\/+$/, '') + '/');
 }
+
+/**
+ * The longest URI the catalog stores, in UTF-8 bytes. Postgres indexes storage_object.uri
+ * and table locations in B-trees, whose entries may not exceed about 2,700 bytes; S3 keys
+ * end at 1,024 bytes and Linux paths at 4,096. Longer names are refused where a request
+ * brings them (400) and make a manifest that holds them unreadable.
+ */
+export const MAX_URI_BYTES = 2048;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Throws when no file can have this name (NUL, a lone surrogate) or the index cannot hold it. */
+export function requireIndexableUri(uri: string): void {
+  if (uri.includes('\0')) throw new Error(`a file name with a NUL byte: ${JSON.stringify(uri.slice(0, 200))}`);
+  if (LONE_SURROGATE.test(uri)) throw new Error(`a file name that is not Unicode (a lone surrogate): ${JSON.stringify(uri.slice(0, 200))}`);
+  const bytes = Buffer.byteLength(uri, 'utf8');
+  if (bytes > MAX_URI_BYTES) throw new Error(`a file name of ${bytes} bytes, over the ${MAX_URI_BYTES} the catalog stores: ${uri.slice(0, 200)}…`);
+}

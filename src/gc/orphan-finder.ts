@@ -3,7 +3,7 @@
 // costs what the warehouse holds, so the orphan sweep has its own, rarer schedule.
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
-import { knownUris } from '../db/object-index-repository.js';
+import { FILE_NOT_FOUND, knownUris } from '../db/object-index-repository.js';
 import type { ObjectStore, StoredObject } from '../storage/object-store.js';
 import { canonicalObjectUri } from './object-uri.js';
 
@@ -41,5 +41,14 @@ export async function unindexedReferences(db: DbOrTx): Promise<number> {
     SELECT count(*) AS n FROM storage_object
     WHERE edges_state IN ('pending', 'unreadable') AND released_at IS NULL AND state = 'live'
       AND kind IN ('metadata', 'manifest-list', 'manifest')`.execute(db);
+  return Number(row.rows[0]?.n ?? 0);
+}
+
+/** Live objects that hold the sweep back (see candidatesWhere): pending, or unreadable but present. */
+export async function unknownChildren(db: DbOrTx): Promise<number> {
+  const row = await sql<{ n: unknown }>`
+    SELECT count(*) AS n FROM storage_object
+    WHERE (edges_state = 'pending' OR (edges_state = 'unreadable' AND index_error IS DISTINCT FROM ${FILE_NOT_FOUND}))
+      AND released_at IS NULL AND state = 'live' AND kind IN ('metadata', 'manifest-list', 'manifest')`.execute(db);
   return Number(row.rows[0]?.n ?? 0);
 }

@@ -3,7 +3,7 @@
 // a 503 the client may retry; anything else is a 500. Every 5xx body names the request id,
 // which the response header and the log lines carry too, so a report can be traced.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable, isReferenceToCollectedFile } from '../db/postgres-errors.js';
+import { isDatabaseUnavailable, isReferenceToCollectedFile, isValueTooLarge } from '../db/postgres-errors.js';
 import { CatalogError } from '../iceberg/errors.js';
 import type { HttpMetrics } from '../observability/metrics.js';
 import { UnsupportedLocationError } from '../storage/object-store.js';
@@ -65,6 +65,9 @@ export function registerErrorHandling(app: FastifyInstance, metrics: Pick<HttpMe
       // since the client read it. Refreshing gives it metadata that no longer names the file.
       metrics.commitConflict(routeLabel(request));
       return reply.code(409).send(errorBody(409, 'CommitFailedException', `Commit refused: ${error.message}`));
+    }
+    if (isValueTooLarge(error)) {
+      return reply.code(400).send(errorBody(400, 'BadRequestException', 'A value in the request is too large for the catalog to store'));
     }
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'catalog database unavailable');

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { openDatabase, type DatabaseHandle } from '../../src/db/connect.js';
 import { migrate, readMigrations } from '../../src/db/migrator.js';
 import { deletionCandidates } from '../../src/db/object-index-repository.js';
@@ -22,7 +23,8 @@ function corpus(): string[] {
     'file:/tmp/w/x', 'file:///tmp/w/x', 'file://localhost/tmp/w/x', 'FILE://LOCALHOST/tmp/w/x', 'file://host/tmp/x',
     'file://x', 'file:', 'file:x', 'file:///', 'file:///..', 'file:///a/../../b', 'file:///a/./b//c/', 's3://b/k',
     's3a://b/a//b', 'S3N://b/./k', 's3x://b/k', 'gs://b/k', 'memory://w/x', '', '/tmp/x', 'file:///tmp/%2e%2e/x',
-    'file:///tmp/ü/ß/x', 's3://b/ü//x',
+    'file:///tmp/ü/ß/x', 's3://b/ü//x', 'fİle:///a/./b', 'FİLE://LOCALHOST/w/../etc/x', 'file://LOCALHOST/a', 'ſ3://b/k',
+    'file://localhoſt/a/./b',
   ];
   const pieces = ['file:', 'FILE:', 's3a:', 's3:', '//', '/', '.', '..', 'localhost', 'a', 'b', '%2e', ' ', 'ü'];
   let seed = 12345;
@@ -70,8 +72,28 @@ async function seedOldIndex(handle: DatabaseHandle) {
   return { plain, dotted, l1, l2, shared };
 }
 
-for (const backend of ['embedded', 'postgres'] as const) {
-  describe(`canonical URIs on the ${backend} database`, { skip: backend === 'postgres' && !adminDatabaseUrl ? 'no Postgres' : false }, () => {
+/** A database whose ctype is a UTF-8 locale, where lower() folds more than ASCII. */
+async function utf8LocaleDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `it_canonical_utf8_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: adminDatabaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name} TEMPLATE template0 LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`);
+  await admin.end();
+  const url = new URL(adminDatabaseUrl!);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminDatabaseUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+for (const backend of ['embedded', 'postgres', 'postgres-utf8'] as const) {
+  describe(`canonical URIs on the ${backend} database`, { skip: backend !== 'embedded' && !adminDatabaseUrl ? 'no Postgres' : false }, () => {
     let handle: DatabaseHandle;
     let cleanup: () => Promise<void>;
 
@@ -81,7 +103,7 @@ for (const backend of ['embedded', 'postgres'] as const) {
         handle = await openDatabase({ embeddedDataDir: dir, poolSize: 1, statementTimeoutMs: 30_000, connectionTimeoutMs: 5_000 });
         cleanup = () => rm(dir, { recursive: true, force: true });
       } else {
-        const database = await createDatabase('canonical');
+        const database = backend === 'postgres' ? await createDatabase('canonical') : await utf8LocaleDatabase();
         handle = await openDatabase({ url: database.url, embeddedDataDir: '', poolSize: 2, statementTimeoutMs: 30_000, connectionTimeoutMs: 5_000 });
         cleanup = database.drop;
       }
@@ -112,12 +134,14 @@ for (const backend of ['embedded', 'postgres'] as const) {
 
       const list = byUri.get('file:///w/v/metadata/snap.avro')!;
       assert.equal(list.root_count, 2, 'both roots are kept');
-      assert.equal(list.edges_state, 'pending', 'the merged object is read again');
+      assert.equal(list.edges_state, 'indexed', 'the merged object keeps what was read of the file');
       const shared = byUri.get('file:///w/v/metadata/m3.avro')!;
-      assert.equal(shared.parent_count, 0);
-      assert.ok(shared.released_at, 'its old edges are gone until the merged list is read again');
+      assert.equal(shared.parent_count, 1, 'the one file names its child once');
+      assert.equal(shared.released_at, null);
+      const listEdges = await sql<{ n: unknown }>`SELECT count(*) AS n FROM object_edge WHERE child_id = ${ids.shared}`.execute(handle.db);
+      assert.equal(Number(listEdges.rows[0].n), 1);
       const candidates = await deletionCandidates(handle.db, 0, 100, 0);
-      assert.ok(!candidates.some((c) => c.id === ids.shared), 'but it is not deleted while that read is pending');
+      assert.deepEqual(candidates.map((c) => c.uri), [], 'nothing live became deletable');
 
       assert.ok(byUri.has('s3://b/w//k.parquet'), 'S3 keys keep their spelling');
     });
