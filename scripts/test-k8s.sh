@@ -584,10 +584,18 @@ image_smoke() {
     code="$(curl -s -o /dev/null -w '%{http_code}' "$url/health/$probe")"
     if [[ "$code" == 200 ]]; then ok "image: /health/$probe 200"; else not_ok "image: /health/$probe 200" "got $code"; fi
   done
-  if curl -sf "http://127.0.0.1:$metrics_port/metrics" | grep -q '^# TYPE'; then
+  # A few tries: the first scrape reads the database for its gauges, which may wait behind the
+  # start-up work on a loaded machine. A failure says what the endpoint answered.
+  local scraped=false metrics_status=""
+  for _ in $(seq 1 10); do
+    metrics_status="$(curl -s -o "$work/metrics.out" -w '%{http_code}' --max-time 5 "http://127.0.0.1:$metrics_port/metrics" || true)"
+    if [[ "$metrics_status" == 200 ]] && grep -q '^# TYPE' "$work/metrics.out"; then scraped=true; break; fi
+    sleep 0.5
+  done
+  if $scraped; then
     ok "image: Prometheus /metrics on the metrics port"
   else
-    not_ok "image: Prometheus /metrics on the metrics port" "no metrics on $metrics_port"
+    not_ok "image: Prometheus /metrics on the metrics port" "no metrics on $metrics_port (status ${metrics_status:-none}): $(tail_of "$work/serve.log" 3)"
   fi
   # The Dockerfile's HEALTHCHECK command, exactly as written, against the running server.
   local hc
