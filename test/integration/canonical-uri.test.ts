@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { openDatabase, type DatabaseHandle } from '../../src/db/connect.js';
 import { migrate, readMigrations } from '../../src/db/migrator.js';
 import { deletionCandidates } from '../../src/db/object-index-repository.js';
@@ -72,26 +71,6 @@ async function seedOldIndex(handle: DatabaseHandle) {
   return { plain, dotted, l1, l2, shared };
 }
 
-/** A database whose ctype is a UTF-8 locale, where lower() folds more than ASCII. */
-async function utf8LocaleDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `it_canonical_utf8_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: adminDatabaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name} TEMPLATE template0 LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`);
-  await admin.end();
-  const url = new URL(adminDatabaseUrl!);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: adminDatabaseUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
-
 for (const backend of ['embedded', 'postgres', 'postgres-utf8'] as const) {
   describe(`canonical URIs on the ${backend} database`, { skip: backend !== 'embedded' && !adminDatabaseUrl ? 'no Postgres' : false }, () => {
     let handle: DatabaseHandle;
@@ -103,7 +82,7 @@ for (const backend of ['embedded', 'postgres', 'postgres-utf8'] as const) {
         handle = await openDatabase({ embeddedDataDir: dir, poolSize: 1, statementTimeoutMs: 30_000, connectionTimeoutMs: 5_000 });
         cleanup = () => rm(dir, { recursive: true, force: true });
       } else {
-        const database = backend === 'postgres' ? await createDatabase('canonical') : await utf8LocaleDatabase();
+        const database = backend === 'postgres' ? await createDatabase('canonical') : await createDatabase('canonical_utf8', { locale: 'C.UTF-8' });
         handle = await openDatabase({ url: database.url, embeddedDataDir: '', poolSize: 2, statementTimeoutMs: 30_000, connectionTimeoutMs: 5_000 });
         cleanup = database.drop;
       }

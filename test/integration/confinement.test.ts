@@ -13,7 +13,7 @@ import { stringifyJson } from '../../src/json/int64-json.js';
 import { fileUri, fileUriToPath } from '../../src/storage/filesystem-store.js';
 import { writeManifest, writeManifestList } from '../support/avro-files.js';
 import { RestClient, bigSnapshotId, simpleSchema } from '../support/rest-client.js';
-import { createDatabase, noPostgres, startTestCatalog, type TestCatalog } from '../support/test-catalog.js';
+import { EAGER_COLLECTOR_ENV, createDatabase, noPostgres, startTestCatalog, type TestCatalog } from '../support/test-catalog.js';
 
 const exists = (path: string) => stat(path).then(() => true, () => false);
 
@@ -33,13 +33,7 @@ describe('confinement to the warehouse', { skip: noPostgres }, () => {
     database = await createDatabase('confine');
     catalog = await startTestCatalog({
       databaseUrl: database.url,
-      env: {
-        CATALOG_GC_GRACE_MS: '0',
-        CATALOG_GC_SCHEDULE: 'off',
-        CATALOG_GC_ORPHAN_SCHEDULE: 'off',
-        CATALOG_GC_ORPHAN_MODE: 'delete',
-        CATALOG_WAREHOUSE_ALLOWED_ROOTS: fileUri(allowed),
-      },
+      env: { ...EAGER_COLLECTOR_ENV, CATALOG_WAREHOUSE_ALLOWED_ROOTS: fileUri(allowed) },
     });
     client = new RestClient(catalog.baseUrl);
     await client.createNamespace(['adv']);

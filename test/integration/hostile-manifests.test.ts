@@ -4,15 +4,14 @@
 // cannot bring in format-v1 inline manifests, which nothing would root.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { stringifyJson } from '../../src/json/int64-json.js';
-import { fileUri, fileUriToPath } from '../../src/storage/filesystem-store.js';
+import { fileUriToPath } from '../../src/storage/filesystem-store.js';
 import { writeManifest, writeManifestList } from '../support/avro-files.js';
 import { RestClient, bigSnapshotId, simpleSchema } from '../support/rest-client.js';
-import { createDatabase, noPostgres, startTestCatalog, type TestCatalog } from '../support/test-catalog.js';
+import { EAGER_COLLECTOR_ENV, createDatabase, noPostgres, startTestCatalog, type TestCatalog } from '../support/test-catalog.js';
 
 const exists = (path: string) => stat(path).then(() => true, () => false);
 
@@ -20,24 +19,10 @@ describe('hostile manifests and names', { skip: noPostgres }, () => {
   let catalog: TestCatalog;
   let database: { url: string; drop: () => Promise<void> };
   let client: RestClient;
-  let allowed: string;
-  const log: string[] = [];
 
   before(async () => {
-    allowed = await mkdtemp(join(tmpdir(), 'catalog-allowed-'));
     database = await createDatabase('hostilemf');
-    catalog = await startTestCatalog({
-      databaseUrl: database.url,
-      env: {
-        CATALOG_GC_GRACE_MS: '0',
-        CATALOG_GC_SCHEDULE: 'off',
-        CATALOG_GC_ORPHAN_SCHEDULE: 'off',
-        CATALOG_GC_ORPHAN_MODE: 'delete',
-        CATALOG_WAREHOUSE_ALLOWED_ROOTS: fileUri(allowed),
-        CATALOG_LOG_LEVEL: 'error',
-      },
-      log,
-    });
+    catalog = await startTestCatalog({ databaseUrl: database.url, env: EAGER_COLLECTOR_ENV });
     client = new RestClient(catalog.baseUrl);
     await client.createNamespace(['r']);
   });
@@ -45,7 +30,6 @@ describe('hostile manifests and names', { skip: noPostgres }, () => {
   after(async () => {
     await catalog?.close();
     await database?.drop();
-    await rm(allowed, { recursive: true, force: true });
   });
 
   const collect = async (body: Record<string, unknown> = {}) => {

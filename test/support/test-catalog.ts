@@ -19,13 +19,28 @@ export const s3Endpoint = process.env.CATALOG_TEST_S3_ENDPOINT || undefined;
 /** node:test `skip` reason when the test script did not start Postgres (never silently passes: it is reported as skipped). */
 export const noPostgres = adminDatabaseUrl ? false : 'CATALOG_TEST_DATABASE_URL is not set (run through npm test)';
 
-/** Creates an empty database next to the admin one and returns its URL. */
-export async function createDatabase(label: string): Promise<{ url: string; drop: () => Promise<void> }> {
+/**
+ * A catalog whose collector deletes at once (no grace period), runs only when asked, and may
+ * delete orphans: what tests of the collector's guarantees need.
+ */
+export const EAGER_COLLECTOR_ENV = {
+  CATALOG_GC_GRACE_MS: '0',
+  CATALOG_GC_SCHEDULE: 'off',
+  CATALOG_GC_ORPHAN_SCHEDULE: 'off',
+  CATALOG_GC_ORPHAN_MODE: 'delete',
+} as const;
+
+/**
+ * Creates an empty database next to the admin one and returns its URL. `locale` makes it a
+ * database of that collation and character type (the test server's default is C).
+ */
+export async function createDatabase(label: string, options: { locale?: string } = {}): Promise<{ url: string; drop: () => Promise<void> }> {
   if (!adminDatabaseUrl) throw new Error('CATALOG_TEST_DATABASE_URL is not set');
   const name = `it_${label.replace(/\W/g, '_')}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: adminDatabaseUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  const locale = options.locale ? ` TEMPLATE template0 LC_COLLATE '${options.locale}' LC_CTYPE '${options.locale}'` : '';
+  await admin.query(`CREATE DATABASE ${name}${locale}`);
   await admin.end();
   const url = new URL(adminDatabaseUrl);
   url.pathname = `/${name}`;
