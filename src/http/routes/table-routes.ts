@@ -1,12 +1,13 @@
 // The table routes (spec: listTables ... commitTransaction). Thin: decode, call, reply.
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../../app.js';
 import type { SnapshotMode } from '../../catalog/table-service.js';
 import { tableName } from '../../catalog/identifiers.js';
 import { badRequest, noSuchTable } from '../../iceberg/errors.js';
 import { toMetadataDocument } from '../../iceberg/metadata-document.js';
 import { stringifyJson } from '../../json/int64-json.js';
+import { COMPRESSION_THRESHOLD_BYTES, LOAD_BODY_VARIANTS, preferredCoding } from '../compression.js';
 import { decodeNamespace } from '../identifiers.js';
 import { StorageConfigs } from '../storage-config.js';
 import type { GivenMembers, Schemas } from '../request-types.js';
@@ -23,12 +24,15 @@ function etagOf(metadataLocation: string, mode: SnapshotMode, configPart: string
   return `"${createHash('sha1').update(`${mode}:${metadataLocation}${configPart ? `\n${configPart}` : ''}`).digest('hex')}"`;
 }
 
-function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  return header.split(',').some((candidate) => {
-    const tag = candidate.trim().replace(/^W\//, '');
-    return tag === '*' || tag === etag;
-  });
+/** The If-None-Match candidate that matches `etag` by weak comparison, or undefined. */
+function matchingTag(header: string | undefined, etag: string): string | undefined {
+  if (!header) return undefined;
+  for (const raw of header.split(',')) {
+    const candidate = raw.trim();
+    if (candidate === '*') return etag;
+    if (candidate.replace(/^W\//, '') === etag) return candidate;
+  }
+  return undefined;
 }
 
 /** The stored document is sent as stored: no parse and re-serialise on the hot path. */
@@ -78,23 +82,39 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     return sendJson(reply, loadResultJson(location, created.metadataJson, storage.jsonForLocation(created.record.location)));
   });
 
-  const loadTable = async (params: TableParams, query: { snapshots?: string }, ifNoneMatch: string | undefined, reply: FastifyReply) => {
+  const loadTable = async (params: TableParams, query: { snapshots?: string }, headers: FastifyRequest['headers'], reply: FastifyReply) => {
+    const ifNoneMatch = headers['if-none-match'];
     const warehouse = await warehouses.byPrefix(params.prefix);
     const mode = parseSnapshotMode(query.snapshots);
     const table = await tables.load(warehouse, decodeNamespace(params.namespace), params.table);
     const tag = etag(table.head.metadataLocation, mode, table.head.location);
     reply.header('etag', tag);
-    if (matchesIfNoneMatch(ifNoneMatch, tag)) return reply.code(304).send();
+    const match = matchingTag(ifNoneMatch, tag);
+    if (match) {
+      // The tag the client holds: weak when it came with a compressed answer (compression.ts).
+      reply.header('etag', match);
+      return reply.code(304).send();
+    }
     const location = table.head.metadataLocation;
     const config = storage.jsonForLocation(table.head.location);
-    if (mode === 'all') return sendJson(reply, table.loadBody((json) => loadResultJson(location, json, config)));
+    if (mode === 'all') {
+      const build = (json: string) => loadResultJson(location, json, config);
+      const plain = table.loadBody(build);
+      if (plain.byteLength < COMPRESSION_THRESHOLD_BYTES) return sendJson(reply, plain);
+      reply.header('vary', 'accept-encoding');
+      const coding = preferredCoding(headers['accept-encoding']);
+      if (!coding) return sendJson(reply, plain);
+      // Compressed once per version and cached (compression.ts); the plugin passes it through.
+      reply.header('content-encoding', coding);
+      return sendJson(reply, table.loadBody(build, LOAD_BODY_VARIANTS[coding]));
+    }
     const refsOnly = stringifyJson(toMetadataDocument(tables.refsOnlyMetadata(table)));
     return sendJson(reply, loadResultJson(location, refsOnly, config));
   };
 
   app.get<{ Params: TableParams; Querystring: { snapshots?: string } }>(
     '/v1/:prefix/namespaces/:namespace/tables/:table',
-    (request, reply) => loadTable(request.params, request.query, request.headers['if-none-match'], reply),
+    (request, reply) => loadTable(request.params, request.query, request.headers, reply),
   );
 
   app.head<{ Params: TableParams }>('/v1/:prefix/namespaces/:namespace/tables/:table', async (request, reply) => {
