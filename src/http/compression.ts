@@ -1,4 +1,4 @@
-// Answers are compressed when the client asks (Accept-Encoding: br or gzip): a loadTable of a
+// Read answers are compressed when the client asks (Accept-Encoding: br or gzip): a loadTable of a
 // table with a hundred snapshots is ~83 KB of JSON and a seventh of that gzipped. Answers under
 // COMPRESSION_THRESHOLD_BYTES go as they are: compressing them costs more than it saves.
 //
@@ -18,7 +18,21 @@ import type { BodyVariant } from '../catalog/metadata-cache.js';
 
 export const COMPRESSION_THRESHOLD_BYTES = 1024;
 
+/**
+ * Which answers are compressed: reads (loads, listings, lineage) and clone answers, which
+ * clients fetch to read. Writes' answers (a commit's metadata, a create's) are not: a writer
+ * reads each once, and on a catalog bound by CPU compressing them cost commit throughput.
+ */
+export function compressesAnswersOf(method: string | string[], url: string): boolean {
+  const methods = Array.isArray(method) ? method : [method];
+  return methods.every((m) => m === 'GET') || /\/clone$/.test(url);
+}
+
 export async function registerCompression(app: FastifyInstance): Promise<void> {
+  // Runs before the plugin's own onRoute hook, which reads `compress` (false: left alone).
+  app.addHook('onRoute', (route) => {
+    if (route.compress === undefined && !compressesAnswersOf(route.method, route.url)) route.compress = false;
+  });
   await app.register(compress, {
     global: true,
     globalDecompression: false,

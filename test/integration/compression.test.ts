@@ -1,7 +1,7 @@
-// Answers are gzip- or brotli-compressed when the client asks, tiny ones are not, and the ETag
-// rules hold across codings: a compressed answer carries its tag weak, If-None-Match with
-// either form answers 304, and a new version answers 200. Read with node:http, which (unlike
-// fetch) hands over the bytes as sent.
+// Read and clone answers are gzip- or brotli-compressed when the client asks, tiny ones and
+// writes' answers are not, and the ETag rules hold across codings: a compressed answer
+// carries its tag weak, If-None-Match with either form answers 304, and a new version answers
+// 200. Read with node:http, which (unlike fetch) hands over the bytes as sent.
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
@@ -124,6 +124,16 @@ describe('compressed answers', { skip: noPostgres }, () => {
     assert.equal(clone.status, 200, decoded(clone));
     assert.equal(clone.headers['content-encoding'], 'gzip');
     assert.equal(JSON.parse(decoded(clone)).metadata['current-snapshot-id'] !== undefined, true);
+  });
+
+  test('a commit\'s answer, read once by its writer, is not compressed', async () => {
+    const commit = await raw(catalog.baseUrl, path, { 'accept-encoding': 'gzip, br' }, 'POST', {
+      requirements: [],
+      updates: [{ action: 'set-properties', updates: { again: 'yes' } }],
+    });
+    assert.equal(commit.status, 200);
+    assert.ok(commit.bytes.length > 5000, `${commit.bytes.length} bytes`);
+    assert.equal(commit.headers['content-encoding'], undefined);
   });
 
   test('a gzip request body is not inflated: it is refused as a client error, nothing created', async () => {
