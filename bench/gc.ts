@@ -503,6 +503,7 @@ class NullStore implements ObjectStore {
     return { refused: [] };
   }
   async *list(): AsyncIterable<StoredObject> {}
+  async ensureDirectory() {}
 }
 
 async function timeSweep(

@@ -29,6 +29,7 @@ import { registerJsonBodyParser } from './http/json-body.js';
 import { loadOpenApiDocument } from './http/openapi-document.js';
 import { registerGcRoutes } from './http/routes/gc-routes.js';
 import { registerCloneRoutes } from './http/routes/clone-routes.js';
+import { registerCompression } from './http/compression.js';
 import { registerConfigRoutes } from './http/routes/config-routes.js';
 import { registerRetentionRoutes } from './http/routes/retention-routes.js';
 import { registerHealthRoutes, type HealthChecks } from './http/routes/health-routes.js';
@@ -115,6 +116,7 @@ export async function buildApp(deps: AppDependencies, options: BuildOptions = {}
   registerBodyBudget(app, new BodyBudget(deps.config.bodyBudgetBytes), deps.config.bodyLimitBytes);
   registerJsonBodyParser(app);
   registerErrorHandling(app, deps.metrics, routes);
+  await registerCompression(app);
   await app.register(swagger, { mode: 'static', specification: { document: loadOpenApiDocument() as never } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   registerHealthRoutes(app, deps.health);

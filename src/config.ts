@@ -82,7 +82,7 @@ export const SETTINGS = {
   clientS3Endpoint: {
     env: 'CATALOG_CLIENT_S3_ENDPOINT',
     kind: 'url',
-    doc: 'S3 endpoint handed to engines in /v1/config, if it differs from the one the catalog uses. Defaults to CATALOG_S3_ENDPOINT.',
+    doc: 'S3 endpoint handed to engines in /v1/config and the config of each table answer, if it differs from the one the catalog uses. Defaults to CATALOG_S3_ENDPOINT.',
   },
   commitMaxAttempts: {
     env: 'CATALOG_COMMIT_MAX_ATTEMPTS',

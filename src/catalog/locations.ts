@@ -68,3 +68,17 @@ export function pathSegment(name: string): string {
   const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, MAX_PATH_SEGMENT);
   return /^\.*$/.test(safe) ? safe.replace(/\./g, '_') || '_' : safe;
 }
+
+/**
+ * Where a namespace's tables go when neither it nor the table names a location:
+ * `<warehouse root>/<one path segment per level>`. Computed, never stored: namespaces cannot
+ * be renamed, so the default of a namespace never changes, and nothing needs migrating.
+ */
+export function defaultNamespaceLocation(warehouseRoot: string, levels: string[]): string {
+  return `${warehouseRoot.replace(/\/+$/, '')}/${levels.map(pathSegment).join('/')}`;
+}
+
+/** Equal, or one lies inside the other (both normalised). */
+export function locationsOverlap(a: string, b: string): boolean {
+  return a === b || a.startsWith(b + '/') || b.startsWith(a + '/');
+}

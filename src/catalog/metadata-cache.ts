@@ -11,7 +11,15 @@ interface Entry {
   metadata?: TableMetadata;
   /** The full loadTable response body, encoded once: serving it allocates nothing. */
   loadBody?: Buffer;
+  /** The same body in a content coding (gzip, br), compressed once per location. */
+  encodedBodies?: Map<string, Buffer>;
   bytes: number;
+}
+
+/** A form of the load body other than the plain one: its name and how to make it. */
+export interface BodyVariant {
+  key: string;
+  encode(body: Buffer): Buffer;
 }
 
 export class MetadataCache {
@@ -46,16 +54,33 @@ export class MetadataCache {
   }
 
   /** The encoded loadTable body for this location, built by `build` once while cached. */
-  getLoadBody(location: string, build: () => string): Buffer {
+  getLoadBody(location: string, build: () => string, variant?: BodyVariant): Buffer {
     const entry = this.entries.get(location);
-    if (!entry) return Buffer.from(build());
+    if (!entry) {
+      const body = Buffer.from(build());
+      return variant ? variant.encode(body) : body;
+    }
     if (!entry.loadBody) {
       entry.loadBody = Buffer.from(build());
-      this.bytes += entry.loadBody.byteLength;
-      entry.bytes += entry.loadBody.byteLength;
-      this.evict();
+      this.account(entry, entry.loadBody.byteLength);
     }
-    return entry.loadBody;
+    if (!variant) return entry.loadBody;
+    // Compressing an 80 KB answer costs a millisecond or more; doing it once per version and
+    // coding keeps a compressed load as cheap as a plain one.
+    entry.encodedBodies ??= new Map();
+    let encoded = entry.encodedBodies.get(variant.key);
+    if (!encoded) {
+      encoded = variant.encode(entry.loadBody);
+      entry.encodedBodies.set(variant.key, encoded);
+      this.account(entry, encoded.byteLength);
+    }
+    return encoded;
+  }
+
+  private account(entry: Entry, bytes: number): void {
+    this.bytes += bytes;
+    entry.bytes += bytes;
+    this.evict();
   }
 
   put(location: string, json: string, metadata?: TableMetadata): void {

@@ -15,7 +15,7 @@ import type { Warehouse } from '../db/warehouse-repository.js';
 import { alreadyExists, badRequest, namespaceNotEmpty, noSuchNamespace, unprocessable } from '../iceberg/errors.js';
 import { MAX_NAME_LENGTH, MAX_NAMESPACE_BYTES, MAX_NAMESPACE_DEPTH, requireValidName } from './name-limits.js';
 import { namespaceName } from './identifiers.js';
-import { requireWithinWarehouse } from './locations.js';
+import { LOCATION_PROPERTY, answeredProperties, checkNamespaceLocation } from './namespace-locations.js';
 import { decodePageToken, encodePageToken, pageWindow, type PageRequest } from './pagination.js';
 
 const isLevels = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
@@ -67,17 +67,27 @@ export class NamespaceService {
     for (const [key, value] of Object.entries(properties)) {
       if (typeof value !== 'string') throw badRequest(`Invalid namespace property ${key}: values must be strings`);
     }
-    if (properties.location) properties = { ...properties, location: requireWithinWarehouse(warehouse.location, properties.location) };
     // A nested namespace lives inside its parent, which must exist first.
     const parent = levels.length > 1 ? await this.require(warehouse, levels.slice(0, -1)) : undefined;
     const namespace: Namespace = { id: crypto.randomUUID(), warehouseId: warehouse.id, parentId: parent?.id ?? null, levels, properties };
     try {
-      await insertNamespace(this.db, namespace);
+      await this.db.transaction().execute(async (tx) => {
+        if (Object.hasOwn(properties, LOCATION_PROPERTY)) {
+          const location = await checkNamespaceLocation(tx, warehouse, levels, properties[LOCATION_PROPERTY]);
+          namespace.properties = { ...properties, [LOCATION_PROPERTY]: location };
+        }
+        await insertNamespace(tx, namespace);
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw alreadyExists(`Namespace already exists: ${namespaceName(levels)}`);
       throw error;
     }
     return namespace;
+  }
+
+  /** The properties to answer: every namespace has a `location` (namespace-locations.ts). */
+  answeredProperties(warehouse: Warehouse, namespace: Namespace): Record<string, string> {
+    return answeredProperties(warehouse, namespace);
   }
 
   async drop(warehouse: Warehouse, levels: string[]): Promise<void> {
@@ -93,11 +103,15 @@ export class NamespaceService {
   async updateProperties(warehouse: Warehouse, levels: string[], removals: string[], updates: Record<string, string>) {
     const overlap = removals.filter((key) => key in updates);
     if (overlap.length > 0) throw unprocessable(`Properties both updated and removed: ${overlap.join(', ')}`);
-    if (updates.location) updates = { ...updates, location: requireWithinWarehouse(warehouse.location, updates.location) };
     const namespace = await this.require(warehouse, levels);
     return this.db.transaction().execute(async (tx) => {
       const current = await lockNamespace(tx, namespace.id);
       if (!current) throw noSuchNamespace(namespaceName(levels));
+      if (Object.hasOwn(updates, LOCATION_PROPERTY)) {
+        updates = { ...updates, [LOCATION_PROPERTY]: await checkNamespaceLocation(tx, warehouse, current.levels, updates[LOCATION_PROPERTY]) };
+      }
+      // Removing `location` returns the namespace to its default location; it is reported
+      // removed only when it was set (the default is not a stored property).
       const properties = { ...current.properties };
       const removed: string[] = [];
       const missing: string[] = [];

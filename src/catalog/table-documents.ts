@@ -3,7 +3,7 @@
 import type { Db } from '../db/database.js';
 import { findTable, readTableDocument, type TableHead } from '../db/table-repository.js';
 import type { TableMetadata } from '../iceberg/table-metadata.js';
-import type { MetadataCache } from './metadata-cache.js';
+import type { BodyVariant, MetadataCache } from './metadata-cache.js';
 
 export interface CurrentTable {
   head: TableHead;
@@ -11,8 +11,11 @@ export interface CurrentTable {
   json: string;
   /** The parsed document (shared: do not mutate). */
   metadata(): TableMetadata;
-  /** The loadTable response body for `snapshots=all`, built by `build` and cached with the document. */
-  loadBody(build: (json: string) => string): Buffer;
+  /**
+   * The loadTable response body for `snapshots=all`, built by `build` and cached with the
+   * document; with a variant, that form of it (a content coding), cached the same way.
+   */
+  loadBody(build: (json: string) => string, variant?: BodyVariant): Buffer;
 }
 
 export class TableDocuments {
@@ -39,7 +42,7 @@ export class TableDocuments {
       head,
       json,
       metadata: () => this.cache.getMetadata(location, text),
-      loadBody: (build) => this.cache.getLoadBody(location, () => build(text)),
+      loadBody: (build, variant) => this.cache.getLoadBody(location, () => build(text), variant),
     };
   }
 

@@ -8,7 +8,7 @@ import type { Warehouse } from '../db/warehouse-repository.js';
 import { badRequest } from '../iceberg/errors.js';
 import { filesAddedBy, filesNamedBy } from '../iceberg/named-files.js';
 import type { TableMetadata } from '../iceberg/table-metadata.js';
-import { pathSegment, requireFileWithinWarehouse, requireWithinWarehouse } from './locations.js';
+import { defaultNamespaceLocation, pathSegment, requireFileWithinWarehouse, requireWithinWarehouse } from './locations.js';
 
 export class TableLocations {
   constructor(private readonly db: Db) {}
@@ -52,7 +52,7 @@ export class TableLocations {
 
   /** `<namespace location or warehouse/ns/path>/<table>-<random id>`: unique even when a name is reused. */
   defaultTableLocation(warehouse: Warehouse, namespace: Namespace, name: string): string {
-    const base = namespace.properties.location ?? `${warehouse.location}/${namespace.levels.map(pathSegment).join('/')}`;
+    const base = namespace.properties.location || defaultNamespaceLocation(warehouse.location, namespace.levels);
     return `${base.replace(/\/+$/, '')}/${pathSegment(name)}-${crypto.randomUUID().replace(/-/g, '')}`;
   }
 }

@@ -98,12 +98,33 @@ export class TableService {
     );
     // A staged create (spec: stage-create) only proposes metadata; the table comes into
     // being with the client's later commit carrying assert-create.
-    if (input['stage-create']) return { ...table, staged: true };
+    if (input['stage-create']) {
+      await this.prepareStagedDirectories(warehouse, location);
+      return { ...table, staged: true };
+    }
     const [created] = await this.committer.commitCreated(warehouse, table).catch((error) => {
       if (isUniqueViolation(error)) throw alreadyExists(`Table already exists: ${tableName(levels, input.name)}`);
       throw error;
     });
     return { ...created, staged: false };
+  }
+
+  /**
+   * A staging engine may write into the table directory before anything exists there:
+   * DuckDB's CTAS writes `<location>/metadata/…-m0.avro` without creating `metadata/`, which
+   * works on S3 and fails on a local directory. So the two directories are made (a no-op on
+   * S3). Nothing is registered yet: an abandoned staged create leaves two empty directories.
+   */
+  private async prepareStagedDirectories(warehouse: Warehouse, location: string): Promise<void> {
+    for (const directory of ['metadata', 'data']) {
+      const uri = `${location}/${directory}`;
+      try {
+        await this.store.ensureDirectory(uri, { root: warehouse.location });
+      } catch (error) {
+        if (error instanceof RefusedObjectError) throw badRequest(`Cannot prepare ${uri}: ${error.reason}`);
+        throw serviceUnavailable(`Could not create ${uri}: ${(error as Error).message}`);
+      }
+    }
   }
 
   commit(warehouse: Warehouse, changes: TableChange[]): Promise<CommittedTable[]> {

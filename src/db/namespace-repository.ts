@@ -101,3 +101,25 @@ export async function updateNamespaceProperties(tx: Tx, namespaceId: string, pro
     .where('namespace_id', '=', namespaceId)
     .execute();
 }
+
+/**
+ * A live table that a namespace location `location` would collide with: one the location
+ * equals or lies inside, or one inside the location that belongs to a namespace outside the
+ * subtree `levels` (a namespace's own tables, and its children's, may lie under it).
+ */
+export async function findTableInTheWayOfNamespace(
+  db: DbOrTx,
+  warehouseId: string,
+  location: string,
+  levels: string[],
+): Promise<{ name: string; location: string } | undefined> {
+  const result = await sql<{ name: string; location: string }>`
+    SELECT t.name, t.location FROM iceberg_table t JOIN namespace n ON n.namespace_id = t.namespace_id
+    WHERE t.warehouse_id = ${warehouseId} AND t.dropped_at IS NULL AND (
+      t.location = ${location}
+      OR starts_with(${location}, t.location || '/')
+      OR (starts_with(t.location, ${location + '/'}) AND NOT (n.levels[1:${levels.length}] = ${levels}::text[]))
+    )
+    LIMIT 1`.execute(db);
+  return result.rows[0];
+}

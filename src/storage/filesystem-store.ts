@@ -94,6 +94,22 @@ export class FilesystemObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * Creates the directory and any missing parents. With a root, through confined-directory.ts:
+   * a link below the root is refused, never followed, and a file in the way is refused.
+   */
+  async ensureDirectory(uri: string, options?: ConfinedAccess): Promise<void> {
+    const refusal = outsideRoot(uri, options);
+    if (refusal) throw refusal;
+    const path = toPath(uri).replace(/\/+$/, '');
+    if (options?.root === undefined) {
+      await mkdir(path, { recursive: true });
+      return;
+    }
+    const dir = await openConfinedDirectory(toPath(options.root), path, { create: true, uri });
+    await dir!.close();
+  }
+
   async get(uri: string, options?: ReadOptions): Promise<Uint8Array | undefined> {
     const refusal = outsideRoot(uri, options);
     if (refusal) throw refusal;

@@ -39,6 +39,12 @@ export class MemoryObjectStore implements ObjectStore {
     return { refused };
   }
 
+  /** Keys are flat: there are no directories to make. */
+  async ensureDirectory(uri: string, options?: ConfinedAccess): Promise<void> {
+    const refusal = outsideRoot(uri, options);
+    if (refusal) throw refusal;
+  }
+
   /** Like the real stores, a prefix names a directory: `…/t` lists `…/t/x`, not `…/t2/x`. */
   async *list(prefix: string): AsyncIterable<StoredObject> {
     const directory = prefix.endsWith('/') ? prefix : `${prefix}/`;

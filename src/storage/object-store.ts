@@ -47,6 +47,12 @@ export interface ObjectStore {
   delete(uris: readonly string[], options?: ConfinedAccess): Promise<DeleteOutcome>;
   /** Every object whose URI starts with `prefix`: regular files only, never through a link. */
   list(prefix: string): AsyncIterable<StoredObject>;
+  /**
+   * Makes sure the directory `uri` exists, for engines that write into a local table
+   * directory without creating it (DuckDB). A no-op where directories are only key prefixes
+   * (S3, memory). Refuses (RefusedObjectError) a link or a file in the way.
+   */
+  ensureDirectory(uri: string, options?: ConfinedAccess): Promise<void>;
 }
 
 /**
@@ -124,6 +130,10 @@ export class ObjectStoreRouter implements ObjectStore {
 
   list(prefix: string) {
     return this.storeFor(prefix).list(prefix);
+  }
+
+  ensureDirectory(uri: string, options?: ConfinedAccess) {
+    return this.storeFor(uri).ensureDirectory(uri, options);
   }
 }
 

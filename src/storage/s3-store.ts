@@ -49,6 +49,12 @@ export class S3ObjectStore implements ObjectStore {
     return this.connection;
   }
 
+  /** S3 has no directories: a key prefix exists once an object is written under it. */
+  async ensureDirectory(uri: string, options?: ConfinedAccess): Promise<void> {
+    const refusal = outsideRoot(uri, options);
+    if (refusal) throw refusal;
+  }
+
   async put(uri: string, body: Uint8Array | string, options?: ConfinedAccess): Promise<void> {
     const refusal = outsideRoot(uri, options);
     if (refusal) throw refusal;

@@ -102,6 +102,7 @@ describe('collector on Postgres', { skip: noPostgres }, () => {
       ...catalog.store,
       get: (uri) => catalog.store.get(uri),
       list: (prefix) => catalog.store.list(prefix),
+      ensureDirectory: (uri, options) => catalog.store.ensureDirectory(uri, options),
       put: (uri, body) => catalog.store.put(uri, body),
       delete: async () => {
         throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });

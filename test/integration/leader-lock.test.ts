@@ -79,6 +79,7 @@ describe('leader lock on Postgres', { skip: noPostgres }, () => {
         return catalog.store.get(uri);
       },
       list: (prefix) => catalog.store.list(prefix),
+      ensureDirectory: (uri, options) => catalog.store.ensureDirectory(uri, options),
       put: (uri, body) => catalog.store.put(uri, body),
       delete: (uris) => catalog.store.delete(uris),
     };

@@ -81,7 +81,8 @@ describe('REST API on Postgres', { skip: noPostgres }, () => {
     assert.equal(page2['next-page-token'], null);
 
     const loaded = expect(await client.request('GET', '/v1/default/namespaces/acct'), 'loadNamespaceMetadata', 200);
-    assert.deepEqual(loaded.properties, { owner: 'ops' });
+    // Every namespace answers its location (namespace-locations.test.ts covers the rules).
+    assert.deepEqual(loaded.properties, { owner: 'ops', location: `${catalog.warehouseLocation}/acct` });
     assert.equal((await client.request('HEAD', `/v1/default/namespaces/${client.ns(['acct', 'tax'])}`)).status, 204);
     assert.equal((await client.request('HEAD', '/v1/default/namespaces/missing')).status, 404);
 

@@ -142,7 +142,9 @@ export interface paths {
          * @description With `stage-create` absent or false the table exists when this call returns. With
          *     `stage-create: true` nothing is stored: the answer holds freshly initialised metadata
          *     (and a null `metadata-location`), and the client later creates the table by committing
-         *     to the table route with an `assert-create` requirement (CTAS / RTAS).
+         *     to the table route with an `assert-create` requirement (CTAS / RTAS). On a local-directory
+         *     warehouse a staged create makes the table's `metadata/` and `data/` directories, for
+         *     engines that write there before committing (DuckDB).
          */
         post: operations["createTable"];
         delete?: never;
@@ -857,11 +859,20 @@ export interface components {
         };
         CreateNamespaceResponse: {
             namespace: components["schemas"]["Namespace"];
+            /** @description The stored properties, with `location` always present (see GetNamespaceResponse). */
             properties?: components["schemas"]["StringMap"];
         };
         GetNamespaceResponse: {
             namespace: components["schemas"]["Namespace"];
-            /** @description Stored properties; an empty object when none are set. */
+            /**
+             * @description Stored properties, and always `location`: where tables created without a location
+             *     go. Unless the namespace was given one, it is the default
+             *     `<warehouse root>/<one path segment per level>` (computed, not stored; removing the
+             *     `location` property returns to it). An explicit `location` must lie inside the
+             *     warehouse and must not equal, lie inside or contain another namespace's location
+             *     (its ancestors and descendants may nest, not coincide), lie inside a table's
+             *     location, or contain a table of another namespace: a 400 otherwise.
+             */
             properties?: {
                 [key: string]: string;
             } | null;
@@ -1146,8 +1157,11 @@ export interface components {
         };
         /**
          * @description A table as handed to a client: its metadata, where that metadata is stored, and
-         *     table-specific client settings (`config`, e.g. a FileIO implementation or storage
-         *     endpoint) that take precedence over the catalog configuration.
+         *     table-specific client settings (`config`) that take precedence over the catalog
+         *     configuration. For a table on S3 `config` holds the client-facing `s3.endpoint` (when
+         *     configured), `s3.region`, `client.region` and `s3.path-style-access`, the same as
+         *     `/v1/config` defaults (some engines, DuckDB among them, read only this); never
+         *     credentials. For a local table it is empty. The ETag covers it.
          */
         LoadTableResult: {
             /** @description URI of the current metadata file; null for a staged (not yet committed) table. */

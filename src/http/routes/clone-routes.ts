@@ -2,6 +2,7 @@
 // route the Iceberg REST spec adds later. Thin: decode, call, reply.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDependencies } from '../../app.js';
+import { StorageConfigs } from '../storage-config.js';
 import type { CloneResult } from '../../clones/clone-service.js';
 import type { CloneListing } from '../../db/clone-repository.js';
 import { MAX_EXPIRES_AT_MS } from '../../clones/expiry.js';
@@ -38,6 +39,7 @@ function sendJson(reply: FastifyReply, json: string) {
 
 export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies): void {
   const { clones, cloneRegistry, tableSwap, namespacePoints, warehouses, validateBody } = deps;
+  const storage = new StorageConfigs(deps.config.s3);
 
   app.post<{ Params: TableParams }>('/ext/v1/:prefix/namespaces/:namespace/tables/:table/clone', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
@@ -46,7 +48,7 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
     const result = await clones.cloneTable(warehouse, source, body);
     const [clone] = result.tables;
     const extra = {
-      config: {},
+      config: storage.forLocation(clone.record.location),
       'operation-id': result.operationId,
       'expires-at': iso(clone.expiresAt),
       lineage: { namespace: clone.source.namespace, name: clone.source.name, 'snapshot-id': clone.source.snapshotId, point: body.point ?? {} },

@@ -2,6 +2,7 @@
 // routes exist: the Java client turns features off for routes that are not listed.
 import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../../app.js';
+import { storageConfigFor } from '../storage-config.js';
 
 export const SERVED_ENDPOINTS = [
   'GET /v1/{prefix}/namespaces',
@@ -25,14 +26,8 @@ export const SERVED_ENDPOINTS = [
 export function registerConfigRoutes(app: FastifyInstance, deps: AppDependencies): void {
   app.get<{ Querystring: { warehouse?: string } }>('/v1/config', async (request) => {
     const warehouse = await deps.warehouses.forConfig(request.query.warehouse);
-    const defaults: Record<string, string> = {};
-    if (warehouse.location.startsWith('s3://')) {
-      const { clientEndpoint, region, pathStyle } = deps.config.s3;
-      if (clientEndpoint) defaults['s3.endpoint'] = clientEndpoint;
-      defaults['s3.region'] = region;
-      defaults['client.region'] = region;
-      defaults['s3.path-style-access'] = String(pathStyle);
-    }
+    // The same settings every table answer carries (storage-config.ts).
+    const defaults = storageConfigFor(warehouse.location, deps.config.s3);
     return {
       defaults,
       overrides: { prefix: warehouse.name },

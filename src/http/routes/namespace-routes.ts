@@ -24,13 +24,13 @@ export function registerNamespaceRoutes(app: FastifyInstance, deps: AppDependenc
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<GivenMembers<Schemas['CreateNamespaceRequest']>>('CreateNamespaceRequest', request.body);
     const created = await namespaces.create(warehouse, body.namespace, body.properties ?? {});
-    return { namespace: created.levels, properties: created.properties };
+    return { namespace: created.levels, properties: namespaces.answeredProperties(warehouse, created) };
   });
 
   app.get<{ Params: NamespaceParams }>('/v1/:prefix/namespaces/:namespace', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const namespace = await namespaces.require(warehouse, decodeNamespace(request.params.namespace));
-    return { namespace: namespace.levels, properties: namespace.properties };
+    return { namespace: namespace.levels, properties: namespaces.answeredProperties(warehouse, namespace) };
   });
 
   app.head<{ Params: NamespaceParams }>('/v1/:prefix/namespaces/:namespace', async (request, reply) => {

@@ -1,36 +1,44 @@
 // The table routes (spec: listTables ... commitTransaction). Thin: decode, call, reply.
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../../app.js';
 import type { SnapshotMode } from '../../catalog/table-service.js';
 import { tableName } from '../../catalog/identifiers.js';
 import { badRequest, noSuchTable } from '../../iceberg/errors.js';
 import { toMetadataDocument } from '../../iceberg/metadata-document.js';
 import { stringifyJson } from '../../json/int64-json.js';
+import { COMPRESSION_THRESHOLD_BYTES, LOAD_BODY_VARIANTS, preferredCoding } from '../compression.js';
 import { decodeNamespace } from '../identifiers.js';
+import { StorageConfigs } from '../storage-config.js';
 import type { GivenMembers, Schemas } from '../request-types.js';
 import { pageRequest, type PageQuery } from './paging.js';
 
 type NamespaceParams = { prefix: string; namespace: string };
 type TableParams = NamespaceParams & { table: string };
 
-/** Differs per metadata file and per snapshot mode (spec: the ETag of a LoadTableResult). */
-function etagOf(metadataLocation: string, mode: SnapshotMode): string {
-  return `"${createHash('sha1').update(`${mode}:${metadataLocation}`).digest('hex')}"`;
+/**
+ * Differs per metadata file and per snapshot mode (spec: the ETag of a LoadTableResult), and
+ * per storage config, which is part of the answer (storage-config.ts).
+ */
+function etagOf(metadataLocation: string, mode: SnapshotMode, configPart: string): string {
+  return `"${createHash('sha1').update(`${mode}:${metadataLocation}${configPart ? `\n${configPart}` : ''}`).digest('hex')}"`;
 }
 
-function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  return header.split(',').some((candidate) => {
-    const tag = candidate.trim().replace(/^W\//, '');
-    return tag === '*' || tag === etag;
-  });
+/** The If-None-Match candidate that matches `etag` by weak comparison, or undefined. */
+function matchingTag(header: string | undefined, etag: string): string | undefined {
+  if (!header) return undefined;
+  for (const raw of header.split(',')) {
+    const candidate = raw.trim();
+    if (candidate === '*') return etag;
+    if (candidate.replace(/^W\//, '') === etag) return candidate;
+  }
+  return undefined;
 }
 
 /** The stored document is sent as stored: no parse and re-serialise on the hot path. */
-function loadResultJson(metadataLocation: string | null, metadataJson: string, config: Record<string, string>): string {
+function loadResultJson(metadataLocation: string | null, metadataJson: string, configJson: string): string {
   if (typeof metadataJson !== 'string' || metadataJson === '') throw new Error('table metadata document is missing');
-  return `{"metadata-location":${JSON.stringify(metadataLocation)},"metadata":${metadataJson},"config":${JSON.stringify(config)}}`;
+  return `{"metadata-location":${JSON.stringify(metadataLocation)},"metadata":${metadataJson},"config":${configJson}}`;
 }
 
 function sendJson(reply: FastifyReply, json: string | Buffer) {
@@ -53,7 +61,9 @@ function parseBoolean(raw: string | undefined, name: string): boolean {
 
 export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies): void {
   const { tables, warehouses, validateBody } = deps;
-  const tableConfig: Record<string, string> = {};
+  const storage = new StorageConfigs(deps.config.s3);
+  const etag = (metadataLocation: string, mode: SnapshotMode, tableLocation: string) =>
+    etagOf(metadataLocation, mode, storage.etagPartFor(tableLocation));
 
   app.get<{ Params: NamespaceParams; Querystring: PageQuery }>('/v1/:prefix/namespaces/:namespace/tables', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
@@ -68,26 +78,43 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     const body = validateBody<GivenMembers<Schemas['CreateTableRequest']>>('CreateTableRequest', request.body);
     const created = await tables.create(warehouse, decodeNamespace(request.params.namespace), body);
     const location = created.staged ? null : created.record.metadataLocation;
-    if (location) reply.header('etag', etagOf(location, 'all'));
-    return sendJson(reply, loadResultJson(location, created.metadataJson, tableConfig));
+    if (location) reply.header('etag', etag(location, 'all', created.record.location));
+    return sendJson(reply, loadResultJson(location, created.metadataJson, storage.jsonForLocation(created.record.location)));
   });
 
-  const loadTable = async (params: TableParams, query: { snapshots?: string }, ifNoneMatch: string | undefined, reply: FastifyReply) => {
+  const loadTable = async (params: TableParams, query: { snapshots?: string }, headers: FastifyRequest['headers'], reply: FastifyReply) => {
+    const ifNoneMatch = headers['if-none-match'];
     const warehouse = await warehouses.byPrefix(params.prefix);
     const mode = parseSnapshotMode(query.snapshots);
     const table = await tables.load(warehouse, decodeNamespace(params.namespace), params.table);
-    const etag = etagOf(table.head.metadataLocation, mode);
-    reply.header('etag', etag);
-    if (matchesIfNoneMatch(ifNoneMatch, etag)) return reply.code(304).send();
+    const tag = etag(table.head.metadataLocation, mode, table.head.location);
+    reply.header('etag', tag);
+    const match = matchingTag(ifNoneMatch, tag);
+    if (match) {
+      // The tag the client holds: weak when it came with a compressed answer (compression.ts).
+      reply.header('etag', match);
+      return reply.code(304).send();
+    }
     const location = table.head.metadataLocation;
-    if (mode === 'all') return sendJson(reply, table.loadBody((json) => loadResultJson(location, json, tableConfig)));
+    const config = storage.jsonForLocation(table.head.location);
+    if (mode === 'all') {
+      const build = (json: string) => loadResultJson(location, json, config);
+      const plain = table.loadBody(build);
+      if (plain.byteLength < COMPRESSION_THRESHOLD_BYTES) return sendJson(reply, plain);
+      reply.header('vary', 'accept-encoding');
+      const coding = preferredCoding(headers['accept-encoding']);
+      if (!coding) return sendJson(reply, plain);
+      // Compressed once per version and cached (compression.ts); the plugin passes it through.
+      reply.header('content-encoding', coding);
+      return sendJson(reply, table.loadBody(build, LOAD_BODY_VARIANTS[coding]));
+    }
     const refsOnly = stringifyJson(toMetadataDocument(tables.refsOnlyMetadata(table)));
-    return sendJson(reply, loadResultJson(location, refsOnly, tableConfig));
+    return sendJson(reply, loadResultJson(location, refsOnly, config));
   };
 
   app.get<{ Params: TableParams; Querystring: { snapshots?: string } }>(
     '/v1/:prefix/namespaces/:namespace/tables/:table',
-    (request, reply) => loadTable(request.params, request.query, request.headers['if-none-match'], reply),
+    (request, reply) => loadTable(request.params, request.query, request.headers, reply),
   );
 
   app.head<{ Params: TableParams }>('/v1/:prefix/namespaces/:namespace/tables/:table', async (request, reply) => {
@@ -101,7 +128,7 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     const body = validateBody<GivenMembers<Schemas['CommitTableRequest']>>('CommitTableRequest', request.body);
     const identifier = { namespace: decodeNamespace(request.params.namespace), name: request.params.table };
     const [committed] = await tables.commit(warehouse, [{ identifier, requirements: body.requirements, updates: body.updates }]);
-    reply.header('etag', etagOf(committed.record.metadataLocation, 'all'));
+    reply.header('etag', etag(committed.record.metadataLocation, 'all', committed.record.location));
     return sendJson(
       reply,
       `{"metadata-location":${JSON.stringify(committed.record.metadataLocation)},"metadata":${committed.metadataJson}}`,
@@ -122,8 +149,8 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<GivenMembers<Schemas['RegisterTableRequest']>>('RegisterTableRequest', request.body);
     const registered = await tables.register(warehouse, decodeNamespace(request.params.namespace), body);
-    reply.header('etag', etagOf(registered.record.metadataLocation, 'all'));
-    return sendJson(reply, loadResultJson(registered.record.metadataLocation, registered.metadataJson, tableConfig));
+    reply.header('etag', etag(registered.record.metadataLocation, 'all', registered.record.location));
+    return sendJson(reply, loadResultJson(registered.record.metadataLocation, registered.metadataJson, storage.jsonForLocation(registered.record.location)));
   });
 
   app.post<{ Params: TableParams }>('/v1/:prefix/namespaces/:namespace/tables/:table/metrics', async (request, reply) => {

@@ -1,7 +1,7 @@
 // Table locations stay inside the warehouse root (design: clones-and-gc.md, guarantee 5).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isWithin, normalizeLocation, pathSegment, requireFileWithinWarehouse, requireWithinWarehouse } from '../../../src/catalog/locations.js';
+import { defaultNamespaceLocation, isWithin, locationsOverlap, normalizeLocation, pathSegment, requireFileWithinWarehouse, requireWithinWarehouse } from '../../../src/catalog/locations.js';
 import { fileUriToPath } from '../../../src/storage/filesystem-store.js';
 import { assertCatalogError } from '../iceberg/fixtures.js';
 
@@ -153,5 +153,18 @@ describe('requireFileWithinWarehouse', () => {
     assertCatalogError(() => requireFileWithinWarehouse('s3://b/wh', 's3://other/wh/t/x', 'statistics file'), 400, { message: /outside/ });
     assertCatalogError(() => requireFileWithinWarehouse(root, 'file:///tmp/wh/t/a\0b', 'statistics file'), 400, { message: /NUL/ });
     assertCatalogError(() => requireFileWithinWarehouse(root, 42, 'statistics file'), 400, { message: /URI is required/ });
+  });
+});
+
+describe('namespace locations', () => {
+  it('default to one path segment per level under the warehouse root', () => {
+    assert.equal(defaultNamespaceLocation('s3://b/wh/', ['sales', 'eu west']), 's3://b/wh/sales/eu_west');
+    assert.equal(defaultNamespaceLocation('file:///wh', ['..']), 'file:///wh/__');
+  });
+  it('overlap when equal or nested either way, not when they merely share a prefix of text', () => {
+    assert.equal(locationsOverlap('s3://b/wh/a', 's3://b/wh/a'), true);
+    assert.equal(locationsOverlap('s3://b/wh/a/b', 's3://b/wh/a'), true);
+    assert.equal(locationsOverlap('s3://b/wh/a', 's3://b/wh/a/b'), true);
+    assert.equal(locationsOverlap('s3://b/wh/a', 's3://b/wh/ab'), false);
   });
 });

@@ -108,6 +108,22 @@ describe('FilesystemObjectStore.put never writes through what was planted', () =
   });
 });
 
+describe('FilesystemObjectStore.ensureDirectory', () => {
+  it('creates the directory and its parents below the root; an existing one is fine', QUICK, async () => {
+    await store.ensureDirectory(`${root}/staged/metadata`, { root });
+    await store.ensureDirectory(`${root}/staged/metadata`, { root });
+    assert.ok((await lstat(join(warehouse, 'staged', 'metadata'))).isDirectory());
+  });
+
+  it('refuses a linked directory, a pipe on the way and a place outside the root, creating nothing', QUICK, async () => {
+    await assert.rejects(store.ensureDirectory(`${root}/t/data/metadata`, { root }), refusedFor(/symbolic link/));
+    assert.equal(existsSync(join(outside, 'metadata')), false);
+    await assert.rejects(store.ensureDirectory(`${root}/t/metadata/snap-fifo.avro/x`, { root }), refusedFor(/named pipe/));
+    await assert.rejects(store.ensureDirectory(fileUri(join(outside, 'made')), { root }), refusedFor(/outside/));
+    assert.equal(existsSync(join(outside, 'made')), false);
+  });
+});
+
 describe('FilesystemObjectStore.delete never follows a link', () => {
   it('refuses a file reached through a linked directory, with or without a root; the file outside stays', QUICK, async () => {
     const uri = `${root}/t/data/sentinel`;
