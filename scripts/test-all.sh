@@ -16,8 +16,8 @@
 #  7. stops everything it started and prints one total line: "N passed, N failed, N skipped".
 #
 # Set TEST_ONLY to a space-separated subset of: static k8s unit integration pyiceberg spark gc rck fuzz
-# The fuzzer prints its seed; FUZZ_SEED replays a run, FUZZ_MAX_EXAMPLES and FUZZ_MAX_TIME
-# (seconds per backend) make it longer.
+# The fuzzer runs a fixed seed and prints it; FUZZ_SEED=<n> replays one, FUZZ_SEED=random draws one,
+# FUZZ_MAX_EXAMPLES and FUZZ_MAX_TIME (seconds per backend) make it longer.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -44,6 +44,8 @@ const CASES: Case[] = [
   { name: 'NUL in a property key', method: 'POST', path: '/v1/default/namespaces/ns/properties', body: '{"updates":{"a\\u0000":"x"}}', status: 400 },
   { name: 'invalid UTF-8 in a body', method: 'POST', path: '/v1/default/namespaces/ns/properties', raw: Buffer.from([...Buffer.from('{"updates":{"a":"'), 0xff, 0xfe, ...Buffer.from('"}}')]), status: 400 },
   { name: 'purgeRequested given twice', method: 'DELETE', path: '/v1/default/namespaces/ns/tables/t?purgeRequested=true&purgeRequested=true', status: 400 },
+  { name: 'purgeRequested empty', method: 'DELETE', path: '/v1/default/namespaces/ns/tables/t?purgeRequested=', status: 400 },
+  { name: 'snapshots mode empty', method: 'GET', path: '/v1/default/namespaces/ns/tables/t?snapshots=', status: 400 },
   { name: 'an expiry past year 9999', method: 'PUT', path: '/ext/v1/default/namespaces/ns/tables/t/expiry', body: { 'ttl-seconds': 2520693503377522 }, status: 400 },
   { name: 'an expires-at past year 9999', method: 'PUT', path: '/ext/v1/default/namespaces/ns/tables/t/expiry', body: { 'expires-at': 8.64e15 }, status: 400 },
   { name: 'as-of before 1970', method: 'GET', path: '/ext/v1/default/namespaces/ns/as-of?timestamp-ms=-1', status: 400 },

@@ -46,7 +46,7 @@ function sendJson(reply: FastifyReply, json: string | Buffer) {
 }
 
 function parseSnapshotMode(raw: string | undefined): SnapshotMode {
-  if (raw === undefined || raw === '' || raw === 'all') return 'all';
+  if (raw === undefined || raw === 'all') return 'all';
   if (raw === 'refs') return 'refs';
   throw badRequest(`Invalid snapshots mode: ${raw} (expected all or refs)`);
 }
@@ -54,7 +54,7 @@ function parseSnapshotMode(raw: string | undefined): SnapshotMode {
 /** Case-insensitive, as Java's Boolean.parseBoolean: PyIceberg sends Python's `False`. */
 function parseBoolean(raw: string | undefined, name: string): boolean {
   const value = raw?.toLowerCase();
-  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === undefined || value === 'false') return false;
   if (value === 'true') return true;
   throw badRequest(`Invalid ${name}: ${raw} (expected true or false)`);
 }
