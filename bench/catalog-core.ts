@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { RestClient, simpleSchema } from '../test/support/rest-client.js';
-import { appendCommit, cpuShare, cpuSnapshot, sampleMemory, startCatalog } from './support.js';
+import { appendCommit, cpuShare, cpuSnapshot, hundredSnapshotTable, sampleMemory, startCatalog } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,12 +31,8 @@ const { child: catalog, baseUrl } = await startCatalog(dataDir, databaseUrl);
 const memory = sampleMemory(catalog.pid!);
 try {
   const client = new RestClient(baseUrl);
-  const ns = [`bench_${Date.now()}`];
-  await client.createNamespace(ns);
-
   // --- setup: one table with 100 snapshots ---
-  await client.createTable(ns, { name: 'hundred', schema: simpleSchema });
-  for (let i = 0; i < 100; i++) await appendCommit(client, ns, 'hundred');
+  const { ns } = await hundredSnapshotTable(client);
   const loaded = await client.loadTable(ns, 'hundred');
   const documentBytes = Buffer.byteLength(JSON.stringify(loaded.body, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
   console.log(`table with ${loaded.body.metadata.snapshots.length} snapshots, load response ~${(documentBytes / 1024).toFixed(1)} KiB`);

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { RestClient, simpleSchema } from '../test/support/rest-client.js';
-import { appendCommit, cpuShare, cpuSnapshot, startCatalog } from './support.js';
+import { RestClient } from '../test/support/rest-client.js';
+import { cpuShare, cpuSnapshot, hundredSnapshotTable, startCatalog } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,10 +43,7 @@ const dataDir = await mkdtemp(join(tmpdir(), 'catalog-bench-'));
 const { child: catalog, baseUrl } = await startCatalog(dataDir, databaseUrl);
 try {
   const client = new RestClient(baseUrl);
-  const ns = [`bench_${Date.now()}`];
-  await client.createNamespace(ns);
-  await client.createTable(ns, { name: 'hundred', schema: simpleSchema });
-  for (let i = 0; i < 100; i++) await appendCommit(client, ns, 'hundred');
+  const { ns } = await hundredSnapshotTable(client);
   const url = `${baseUrl}${client.tablePath(ns, 'hundred')}`;
 
   const results = [];

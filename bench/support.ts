@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { stringifyJson } from '../src/json/int64-json.js';
 import { startCatalogProcess } from '../test/support/catalog-process.js';
-import { RestClient, appendSnapshot, bigSnapshotId } from '../test/support/rest-client.js';
+import { RestClient, appendSnapshot, bigSnapshotId, simpleSchema } from '../test/support/rest-client.js';
 
 /** The compiled build, as production runs it (bench/run.sh builds it first). */
 export async function startCatalog(dataDir: string, databaseUrl: string, env: Record<string, string> = {}) {
@@ -104,4 +104,13 @@ export async function appendCommit(client: RestClient, ns: string[], name: strin
     if (response.status !== 409) throw new Error(`commit failed: ${response.status} ${text}`);
   }
   throw new Error('gave up after 100 attempts');
+}
+
+/** The benchmarks' standard table: `hundred`, with 100 appended snapshots, in a new namespace. */
+export async function hundredSnapshotTable(client: RestClient): Promise<{ ns: string[]; name: string }> {
+  const ns = [`bench_${Date.now()}`];
+  await client.createNamespace(ns);
+  await client.createTable(ns, { name: 'hundred', schema: simpleSchema });
+  for (let i = 0; i < 100; i++) await appendCommit(client, ns, 'hundred');
+  return { ns, name: 'hundred' };
 }

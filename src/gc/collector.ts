@@ -46,7 +46,7 @@ import { forbidden } from '../iceberg/errors.js';
 import { int64Key } from '../json/int64-json.js';
 import type { LeaderLock, Leadership } from './leader-lock.js';
 import type { ObjectIndexer } from './object-indexer.js';
-import { findOrphans, unindexedReferences, unknownChildren } from './orphan-finder.js';
+import { findOrphans, unindexedReferences } from './orphan-finder.js';
 import { RunProgress } from './run-progress.js';
 import type { SnapshotExpiry } from './snapshot-expiry.js';
 import type { Sweeper } from './sweeper.js';
@@ -170,7 +170,7 @@ export class GarbageCollector {
       for (const p of indexed.problems) progress.error(`not indexed: ${p.uri}: ${p.reason}`);
       // A live object whose children are unknown may name any released file: the sweep keeps
       // everything released after it was first seen (candidatesWhere), so say why.
-      const unknown = await unknownChildren(this.db);
+      const unknown = await unindexedReferences(this.db, { exceptMissing: true });
       if (unknown > 0) {
         progress.add({ 'objects-with-unknown-children': unknown });
         progress.error(

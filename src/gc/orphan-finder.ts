@@ -33,22 +33,18 @@ export async function* findOrphans(db: DbOrTx, store: ObjectStore, root: string,
 }
 
 /**
- * Live objects whose children are unknown (not read yet, or unreadable). While any exist,
- * a file they name would look like an orphan, so orphans are not deleted.
+ * Live manifest lists, manifests and metadata files whose children are unknown: not read yet,
+ * or unreadable. While any exist, a file they name would look like an orphan, so orphans are
+ * not deleted. With `exceptMissing`, those whose file does not exist are left out: those are
+ * the ones that hold the sweep back (see candidatesWhere), since no engine can read a missing file.
  */
-export async function unindexedReferences(db: DbOrTx): Promise<number> {
+export async function unindexedReferences(db: DbOrTx, options: { exceptMissing?: boolean } = {}): Promise<number> {
+  const unreadable = options.exceptMissing
+    ? sql`(edges_state = 'unreadable' AND index_error IS DISTINCT FROM ${FILE_NOT_FOUND})`
+    : sql`edges_state = 'unreadable'`;
   const row = await sql<{ n: unknown }>`
     SELECT count(*) AS n FROM storage_object
-    WHERE edges_state IN ('pending', 'unreadable') AND released_at IS NULL AND state = 'live'
+    WHERE (edges_state = 'pending' OR ${unreadable}) AND released_at IS NULL AND state = 'live'
       AND kind IN ('metadata', 'manifest-list', 'manifest')`.execute(db);
-  return Number(row.rows[0]?.n ?? 0);
-}
-
-/** Live objects that hold the sweep back (see candidatesWhere): pending, or unreadable but present. */
-export async function unknownChildren(db: DbOrTx): Promise<number> {
-  const row = await sql<{ n: unknown }>`
-    SELECT count(*) AS n FROM storage_object
-    WHERE (edges_state = 'pending' OR (edges_state = 'unreadable' AND index_error IS DISTINCT FROM ${FILE_NOT_FOUND}))
-      AND released_at IS NULL AND state = 'live' AND kind IN ('metadata', 'manifest-list', 'manifest')`.execute(db);
   return Number(row.rows[0]?.n ?? 0);
 }
