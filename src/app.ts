@@ -16,6 +16,7 @@ import type { SnapshotExpiry } from './gc/snapshot-expiry.js';
 import type { StorageReport } from './gc/storage-report.js';
 import type { CatalogMetrics } from './observability/metrics.js';
 import type { TableService } from './catalog/table-service.js';
+import type { ViewService } from './catalog/view-service.js';
 import type { Config } from './config.js';
 import type { BodyValidator } from './http/body-validation.js';
 import { BodyBudget, registerBodyBudget } from './http/body-budget.js';
@@ -35,12 +36,14 @@ import { registerRetentionRoutes } from './http/routes/retention-routes.js';
 import { registerHealthRoutes, type HealthChecks } from './http/routes/health-routes.js';
 import { registerNamespaceRoutes } from './http/routes/namespace-routes.js';
 import { registerTableRoutes } from './http/routes/table-routes.js';
+import { registerViewRoutes } from './http/routes/view-routes.js';
 import type { WarehouseResolver } from './http/warehouse-resolver.js';
 
 export interface AppDependencies {
   config: Pick<Config, 's3' | 'bodyLimitBytes' | 'bodyBudgetBytes' | 'requestTimeoutMs' | 'logLevel'>;
   namespaces: NamespaceService;
   tables: TableService;
+  views: ViewService;
   droppedTables: DroppedTables;
   clones: CloneService;
   cloneRegistry: CloneRegistry;
@@ -123,6 +126,7 @@ export async function buildApp(deps: AppDependencies, options: BuildOptions = {}
   registerConfigRoutes(app, deps);
   registerNamespaceRoutes(app, deps);
   registerTableRoutes(app, deps);
+  registerViewRoutes(app, deps);
   registerCloneRoutes(app, deps);
   registerRetentionRoutes(app, deps);
   registerGcRoutes(app, deps);

@@ -21,6 +21,7 @@ import { countPending } from './db/object-index-repository.js';
 import { countLiveClones } from './db/clone-repository.js';
 import { CatalogMetrics } from './observability/metrics.js';
 import { TableService } from './catalog/table-service.js';
+import { ViewService } from './catalog/view-service.js';
 import type { AppDependencies } from './app.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
@@ -104,6 +105,7 @@ export async function createDependencies(
     config,
     namespaces: new NamespaceService(db),
     tables: new TableService(db, store, locations, committer, documents, now),
+    views: new ViewService(db, store, locations, { maxAttempts: config.commitMaxAttempts, now }),
     droppedTables: new DroppedTables(db, locations),
     clones: new CloneService(db, store, locations, documents, now, config.warehouseAllowedRoots),
     cloneRegistry: new CloneRegistry(db, now),

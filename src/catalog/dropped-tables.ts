@@ -1,12 +1,14 @@
-// Dropped tables stay restorable: a drop only marks the row (its snapshots and files stay
-// rooted), so "undrop" puts it back under its old name or, when that is taken, a new one.
+// Dropped tables and views stay restorable: a drop only marks the row (its snapshots and files
+// stay rooted), so "undrop" puts it back under its old name or, when that is taken, a new one.
 import type { Db } from '../db/database.js';
 import { findNamespace } from '../db/namespace-repository.js';
 import { isUniqueViolation } from '../db/postgres-errors.js';
 import { listDroppedTables, lockDroppedTable, restoreTable, type DroppedTable } from '../db/table-repository.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
 import { alreadyExists, badRequest, noSuchNamespace, notFound } from '../iceberg/errors.js';
-import { namespaceName, tableName, type TableIdentifier } from './identifiers.js';
+import { findNameHolder } from '../db/view-repository.js';
+import { namespaceName, type TableIdentifier } from './identifiers.js';
+import { nameTaken } from './name-conflicts.js';
 import type { TableLocations } from './table-locations.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -32,14 +34,17 @@ export class DroppedTables {
       const namespace = await findNamespace(tx, warehouse.id, target.namespace);
       if (!namespace) throw noSuchNamespace(namespaceName(target.namespace));
       await this.locations.checkNoOverlap(warehouse, dropped.location, dropped.id, tx);
+      const taken = (holder: 'table' | 'view') => {
+        const conflict = nameTaken(dropped.kind, holder, target);
+        return alreadyExists(`${conflict.message}; restore the dropped ${dropped.kind} under another name`);
+      };
+      // Under the row lock of the dropped entry; a name taken meanwhile is caught by the unique index.
+      const holder = await findNameHolder(tx, warehouse.id, target.namespace, target.name);
+      if (holder) throw taken(holder);
       try {
         await restoreTable(tx, dropped.id, namespace.id, target.name);
       } catch (error) {
-        if (isUniqueViolation(error)) {
-          throw alreadyExists(
-            `Table already exists: ${tableName(target.namespace, target.name)}; restore the dropped table under another name`,
-          );
-        }
+        if (isUniqueViolation(error)) throw taken(dropped.kind);
         throw error;
       }
       return target;

@@ -9,6 +9,7 @@
 // while they still hold (spec: "CommitFailedException" may be retried by the client).
 import type { Db } from '../db/database.js';
 import { findNamespace } from '../db/namespace-repository.js';
+import { findNameHolder } from '../db/view-repository.js';
 import { isTransactionConflict, isUniqueViolation, mayHaveCommitted } from '../db/postgres-errors.js';
 import { compareAndSwapTable, insertTable, type TableHead, type TableRecord } from '../db/table-repository.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
@@ -21,6 +22,7 @@ import { stringifyJson } from '../json/int64-json.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { namespaceName, tableName, type TableIdentifier } from './identifiers.js';
 import { requireValidName } from './name-limits.js';
+import { nameTaken } from './name-conflicts.js';
 import type { CurrentTable, TableDocuments } from './table-documents.js';
 import type { TableLocations } from './table-locations.js';
 
@@ -152,7 +154,11 @@ export class TableCommitter {
     if (!base && !namespace) throw isCreate ? noSuchNamespace(namespaceName(levels)) : noSuchTable(tableName(levels, name));
     checkRequirements(change.requirements, base?.metadata);
     if (!base && !isCreate) throw noSuchTable(tableName(levels, name));
-    if (!base) requireValidName(name, 'table name');
+    if (!base) {
+      requireValidName(name, 'table name');
+      // A view holds the name: no retry can succeed (spec: a create commit's 409).
+      if ((await findNameHolder(this.db, warehouse.id, levels, name)) === 'view') throw nameTaken('table', 'view', change.identifier);
+    }
 
     const now = this.options.now();
     const checkLocation = (location: string) => this.locations.confine(warehouse, location);

@@ -46,7 +46,7 @@ export class TableLocations {
   async checkNoOverlap(warehouse: Warehouse, location: string, exceptTableId?: string, db: DbOrTx = this.db): Promise<void> {
     const other = await findOverlappingTable(db, warehouse.id, location, exceptTableId);
     if (other) {
-      throw badRequest(`Location ${location} overlaps the location of table ${other.name} (${other.location})`);
+      throw badRequest(`Location ${location} overlaps the location of ${other.kind} ${other.name} (${other.location})`);
     }
   }
 

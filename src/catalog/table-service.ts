@@ -5,20 +5,19 @@ import { isUniqueViolation } from '../db/postgres-errors.js';
 import { findTable, listTables, markTableDropped, renameTable, type TableRecord } from '../db/table-repository.js';
 import type { CurrentTable, TableDocuments } from './table-documents.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
-import { alreadyExists, badRequest, noSuchNamespace, noSuchTable, notFound, serviceUnavailable } from '../iceberg/errors.js';
+import { badRequest, noSuchNamespace, noSuchTable, serviceUnavailable } from '../iceberg/errors.js';
 import { normalizeTableMetadata, withReferencedSnapshotsOnly } from '../iceberg/metadata-document.js';
 import { newTableMetadata, type NewTableRequest } from '../iceberg/new-table.js';
 import type { TableMetadata } from '../iceberg/table-metadata.js';
-import { parseJson } from '../json/int64-json.js';
 import { requireValidName } from './name-limits.js';
 import { RefusedObjectError, type ObjectStore } from '../storage/object-store.js';
+import { findNameHolder } from '../db/view-repository.js';
+import { nameTaken, nameTakenAfterRace, renameTargetTaken, requireFreeName } from './name-conflicts.js';
+import { readRegisteredMetadata } from './registered-file.js';
 import { namespaceName, tableName, type TableIdentifier } from './identifiers.js';
 import { decodePageToken, encodePageToken, pageWindow, type PageRequest } from './pagination.js';
 import { serializeMetadata, tableVersion, type CommittedTable, type TableChange, type TableCommitter } from './table-commit.js';
 import type { TableLocations } from './table-locations.js';
-
-const REGISTER_METADATA_MAX_BYTES = 32 * 1024 * 1024;
-const REGISTER_READ_TIMEOUT_MS = 30_000;
 
 export interface CreateTableInput extends Omit<NewTableRequest, 'location'> {
   name: string;
@@ -79,9 +78,8 @@ export class TableService {
   async create(warehouse: Warehouse, levels: string[], input: CreateTableInput): Promise<CommittedTable & { staged: boolean }> {
     requireValidName(input.name, 'table name');
     const namespace = await this.requireNamespace(warehouse, levels);
-    if (await findTable(this.db, warehouse.id, levels, input.name)) {
-      throw alreadyExists(`Table already exists: ${tableName(levels, input.name)}`);
-    }
+    const identifier = { namespace: levels, name: input.name };
+    await requireFreeName(this.db, warehouse, 'table', identifier);
     const requested = input.location?.trim().replace(/\/+$/, '');
     const location = requested
       ? this.locations.confine(warehouse, requested)
@@ -102,8 +100,8 @@ export class TableService {
       await this.prepareStagedDirectories(warehouse, location);
       return { ...table, staged: true };
     }
-    const [created] = await this.committer.commitCreated(warehouse, table).catch((error) => {
-      if (isUniqueViolation(error)) throw alreadyExists(`Table already exists: ${tableName(levels, input.name)}`);
+    const [created] = await this.committer.commitCreated(warehouse, table).catch(async (error) => {
+      if (isUniqueViolation(error)) throw await nameTakenAfterRace(this.db, warehouse, 'table', identifier);
       throw error;
     });
     return { ...created, staged: false };
@@ -143,13 +141,14 @@ export class TableService {
     if (!record) throw noSuchTable(tableName(source.namespace, source.name));
     const target = await this.requireNamespace(warehouse, destination.namespace);
     requireValidName(destination.name, 'destination table name');
-    const taken = () => alreadyExists(`Table already exists: ${tableName(destination.namespace, destination.name)}`);
-    if (await findTable(this.db, warehouse.id, destination.namespace, destination.name)) throw taken();
+    const holder = await findNameHolder(this.db, warehouse.id, destination.namespace, destination.name);
+    if (holder) throw renameTargetTaken('table', holder, source, destination);
     try {
       await this.db.transaction().execute((tx) => renameTable(tx, record.id, target.id, destination.name));
     } catch (error) {
-      if (isUniqueViolation(error)) throw taken();
-      throw error;
+      if (!isUniqueViolation(error)) throw error;
+      const winner = (await findNameHolder(this.db, warehouse.id, destination.namespace, destination.name)) ?? 'table';
+      throw renameTargetTaken('table', winner, source, destination);
     }
   }
 
@@ -161,20 +160,11 @@ export class TableService {
     requireValidName(request.name, 'table name');
     const namespace = await this.requireNamespace(warehouse, levels);
     const metadataLocation = this.locations.confine(warehouse, request['metadata-location']);
-    let bytes: Uint8Array | undefined;
-    try {
-      // The client names the file: only a regular file inside the warehouse, within the
-      // collector's cap for metadata files, is read, and never for longer than the timeout.
-      const signal = AbortSignal.timeout(REGISTER_READ_TIMEOUT_MS);
-      bytes = await this.store.get(metadataLocation, { root: warehouse.location, maxBytes: REGISTER_METADATA_MAX_BYTES, signal });
-    } catch (error) {
-      if (error instanceof RefusedObjectError) throw badRequest(`Cannot register ${metadataLocation}: ${error.reason}`);
-      throw serviceUnavailable(`Could not read ${metadataLocation}: ${(error as Error).message}`);
-    }
-    if (!bytes) throw notFound(`Failed to open input stream for file: ${metadataLocation}`);
+    const identifier = { namespace: levels, name: request.name };
+    const document = await readRegisteredMetadata(this.store, warehouse, metadataLocation);
     let metadata: TableMetadata;
     try {
-      metadata = normalizeTableMetadata(parseJson(new TextDecoder().decode(bytes)));
+      metadata = normalizeTableMetadata(document);
     } catch (error) {
       throw badRequest(`Cannot register ${metadataLocation}: ${(error as Error).message}`);
     }
@@ -184,7 +174,8 @@ export class TableService {
     // table into the warehouse first.
     this.locations.confineRegistered(warehouse, metadata);
     const existing = await this.documents.find(warehouse.id, levels, request.name);
-    if (existing && !request.overwrite) throw alreadyExists(`Table already exists: ${tableName(levels, request.name)}`);
+    if (existing && !request.overwrite) throw nameTaken('table', 'table', identifier);
+    if (!existing) await requireFreeName(this.db, warehouse, 'table', identifier);
     await this.locations.checkNoOverlap(warehouse, location, existing?.head.id);
     const record: TableRecord = {
       id: existing?.head.id ?? crypto.randomUUID(),
@@ -203,7 +194,7 @@ export class TableService {
       const [registered] = await this.committer.commitRegistered({ record, metadata, metadataJson: record.metadataJson }, existing);
       return registered;
     } catch (error) {
-      if (isUniqueViolation(error)) throw alreadyExists(`Table already exists: ${tableName(levels, request.name)}`);
+      if (isUniqueViolation(error)) throw await nameTakenAfterRace(this.db, warehouse, 'table', identifier);
       throw error;
     }
   }

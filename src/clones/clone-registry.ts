@@ -4,7 +4,8 @@ import type { Db } from '../db/database.js';
 import { dropExpiredTables, lineageOfTable, listClones, setExpiry, type CloneListing } from '../db/clone-repository.js';
 import { findTable } from '../db/table-repository.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
-import { noSuchTable } from '../iceberg/errors.js';
+import { noSuchTable, noSuchView } from '../iceberg/errors.js';
+import { findView } from '../db/view-repository.js';
 import { tableName, type TableIdentifier } from '../catalog/identifiers.js';
 import { expiryFrom, type ExpiryRequest } from './expiry.js';
 
@@ -22,6 +23,13 @@ export class CloneRegistry {
     const head = await findTable(this.db, warehouse.id, table.namespace, table.name);
     if (!head) throw noSuchTable(tableName(table.namespace, table.name));
     return lineageOfTable(this.db, head.id);
+  }
+
+  /** A view's lineage: where it was cloned from, and its live clones. */
+  async viewLineage(warehouse: Warehouse, view: TableIdentifier) {
+    const record = await findView(this.db, warehouse.id, view.namespace, view.name);
+    if (!record) throw noSuchView(tableName(view.namespace, view.name));
+    return lineageOfTable(this.db, record.id);
   }
 
   /** Sets, moves or (with neither field) clears a table's expiry. */

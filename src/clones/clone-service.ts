@@ -1,79 +1,93 @@
-// Zero-copy clones of a table, a namespace tree or a whole warehouse (design:
+// Zero-copy clones of a table, a view, a namespace tree or a whole warehouse (design:
 // clones-and-gc.md). Every clone operation is one Postgres transaction:
 //
-//   1. lock the source rows (one statement, table-id order) and read their documents: the
-//      values are those of one instant, so a namespace clone is a consistent cut, and a commit
-//      racing the clone waits for it (then retries its swap, as after any lost race);
-//   2. build each clone's metadata (pure) and write its first metadata file;
+//   1. lock the source rows (one statement per kind, table-id order) and read their documents:
+//      the values are those of one instant, so a namespace clone is a consistent cut of its
+//      tables and views, and a commit racing the clone waits for it (then retries its swap, as
+//      after any lost race);
+//   2. build each clone's metadata (pure, clone-plans.ts) and write its first metadata file;
 //   3. insert the clones' rows: table, snapshot and ref rows (the roots), metadata file, lineage;
 //   4. commit gc.enabled=false onto every source that does not carry it yet, so engines leave
 //      shared files to the catalog's collector.
 //
 // The work grows with the number of tables and kept snapshots, never with data files.
 import type { Db, Tx } from '../db/database.js';
-import { insertLineage, lockTables, type LineageRow, type LockedTable } from '../db/clone-repository.js';
+import { insertLineage, lockTables, type LockedTable } from '../db/clone-repository.js';
 import { validateLevels } from '../catalog/namespace-service.js';
 import { findNamespace, insertNamespace, listNamespaceTree, type Namespace } from '../db/namespace-repository.js';
 import { isTransactionConflict, isUniqueViolation, mayHaveCommitted } from '../db/postgres-errors.js';
 import { insertTable } from '../db/table-repository.js';
+import { findNameHolder, findView, insertView } from '../db/view-repository.js';
 import { findOverlappingWarehouse, insertWarehouse, type Warehouse } from '../db/warehouse-repository.js';
-import { alreadyExists, badRequest, forbidden, noSuchNamespace, noSuchTable } from '../iceberg/errors.js';
+import { alreadyExists, badRequest, forbidden, noSuchNamespace, noSuchTable, noSuchView } from '../iceberg/errors.js';
 import { isUnderRoot } from '../gc/object-uri.js';
-import type { TableMetadata } from '../iceberg/table-metadata.js';
+import { viewVersionAt } from '../iceberg/view-metadata.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { namespaceName, tableName, type TableIdentifier } from '../catalog/identifiers.js';
 import { normalizeLocation } from '../catalog/locations.js';
-import { tableVersion, type CommittedTable } from '../catalog/table-commit.js';
+import type { CommittedTable } from '../catalog/table-commit.js';
 import type { TableDocuments } from '../catalog/table-documents.js';
 import type { TableLocations } from '../catalog/table-locations.js';
-import { GC_ENABLED, cloneTableMetadata } from './clone-metadata.js';
-import { resolveClonePoint, type ClonePoint } from './clone-point.js';
+import { nameTaken } from '../catalog/name-conflicts.js';
+import { parseViewDocument } from '../catalog/view-service.js';
+import { GC_ENABLED } from './clone-metadata.js';
+import {
+  planTableClone,
+  planViewClone,
+  type ClonedTable,
+  type ClonedView,
+  type CloneOptionsRequest,
+  type PlanContext,
+  type PlannedTableClone,
+  type PlannedViewClone,
+} from './clone-plans.js';
+import type { ClonePoint } from './clone-point.js';
+import { namespaceRewrite } from './view-clone-metadata.js';
 import { commitLockedTable } from './locked-commit.js';
 import { expiryFrom, type ExpiryRequest } from './expiry.js';
 
-export interface CloneOptionsRequest extends ExpiryRequest {
-  history?: 'point' | 'all';
-  'copy-refs'?: boolean;
-  properties?: Record<string, string>;
-}
+export type { ClonedTable, ClonedView } from './clone-plans.js';
 
-export interface CloneTableRequest extends CloneOptionsRequest {
+export interface CloneRequestOptions extends CloneOptionsRequest, ExpiryRequest {}
+
+export interface CloneTableRequest extends CloneRequestOptions {
   destination: TableIdentifier;
   point?: ClonePoint;
   /** Where the clone writes its files; by default a new directory in the destination namespace. */
   location?: string;
 }
 
-export interface CloneNamespaceRequest extends CloneOptionsRequest {
+export interface CloneViewRequest extends ExpiryRequest {
+  destination: TableIdentifier;
+  location?: string;
+}
+
+export interface CloneNamespaceRequest extends CloneRequestOptions {
   destination: string[];
   'timestamp-ms'?: number;
+  /** Views whose default namespace lies in the cloned tree: point it at the clone's (default) or keep it. */
+  'view-default-namespace'?: 'rewrite' | 'keep';
 }
 
-export interface CloneWarehouseRequest extends CloneOptionsRequest {
+export interface CloneWarehouseRequest extends CloneRequestOptions {
   destination: { name: string; location: string };
   'timestamp-ms'?: number;
-}
-
-export interface ClonedTable extends CommittedTable {
-  namespace: string[];
-  source: { namespace: string[]; name: string; snapshotId: string | null };
-  expiresAt: Date | null;
 }
 
 export interface CloneResult {
   operationId: string;
   tables: ClonedTable[];
-  /** Tables left out of a point-in-time namespace clone because they did not exist yet. */
+  views: ClonedView[];
+  /** Tables and views left out of a point-in-time namespace clone because they did not exist yet. */
   skipped: { namespace: string[]; name: string; reason: string }[];
   namespaces: string[][];
 }
 
-interface PlannedClone {
-  source: LockedTable;
-  sourceMetadata: TableMetadata;
-  destination: { namespace: Namespace; name: string };
-  clone: ClonedTable;
-  lineage: LineageRow;
+/** How the source side of an operation names what to clone, inside its transaction. */
+interface ClonePlanner {
+  table(source: LockedTable, namespace: Namespace, name: string, point: ClonePoint, emptyIfBefore: boolean, location?: string): void;
+  view(source: LockedTable, namespace: Namespace, name: string, choice: Parameters<typeof planViewClone>[4], location?: string): void;
+  skip(source: LockedTable, reason: string): void;
 }
 
 const MAX_ATTEMPTS = 3;
@@ -106,7 +120,27 @@ export class CloneService {
       if (!locked) throw noSuchTable(tableName(source.namespace, source.name));
       const namespace = await findNamespace(tx, warehouse.id, destination.namespace);
       if (!namespace) throw noSuchNamespace(namespaceName(destination.namespace));
-      plan(locked, namespace, destination.name, request.point ?? {}, false, location);
+      const holder = await findNameHolder(tx, warehouse.id, destination.namespace, destination.name);
+      if (holder) throw nameTaken('table', holder, destination);
+      plan.table(locked, namespace, destination.name, request.point ?? {}, false, location);
+    });
+  }
+
+  /** A view clone: a new view whose current version is the source's; its query is not rewritten. */
+  async cloneView(warehouse: Warehouse, source: TableIdentifier, request: CloneViewRequest): Promise<CloneResult> {
+    const found = await findView(this.db, warehouse.id, source.namespace, source.name);
+    if (!found) throw noSuchView(tableName(source.namespace, source.name));
+    const destination = request.destination;
+    const location = request.location === undefined ? undefined : this.locations.confine(warehouse, request.location);
+    if (location) await this.locations.checkNoOverlap(warehouse, location);
+    return this.run(warehouse, request, async (tx, plan) => {
+      const [locked] = await lockTables(tx, warehouse.id, { tableIds: [found.id] }, { kind: 'view' });
+      if (!locked) throw noSuchView(tableName(source.namespace, source.name));
+      const namespace = await findNamespace(tx, warehouse.id, destination.namespace);
+      if (!namespace) throw noSuchNamespace(namespaceName(destination.namespace));
+      const holder = await findNameHolder(tx, warehouse.id, destination.namespace, destination.name);
+      if (holder) throw nameTaken('view', holder, destination);
+      plan.view(locked, namespace, destination.name, { point: {} }, location);
     });
   }
 
@@ -177,7 +211,7 @@ export class CloneService {
     sourceLevels: string[],
     target: Warehouse,
     destinationRoot: string[],
-    request: CloneOptionsRequest & { 'timestamp-ms'?: number },
+    request: CloneRequestOptions & { 'timestamp-ms'?: number; 'view-default-namespace'?: 'rewrite' | 'keep' },
     prepare?: (tx: Tx) => Promise<void>,
   ): Promise<CloneResult> {
     const at = request['timestamp-ms'];
@@ -218,25 +252,31 @@ export class CloneService {
           plan.skip(table, `created after ${new Date(at).toISOString()}`);
           continue;
         }
-        plan(table, byLevels.get(levels.join('\x1f'))!, table.name, at === undefined ? {} : { 'timestamp-ms': at }, at !== undefined);
+        plan.table(table, byLevels.get(levels.join('\x1f'))!, table.name, at === undefined ? {} : { 'timestamp-ms': at }, at !== undefined);
+      }
+      const rewrite = request['view-default-namespace'] === 'keep' ? undefined : namespaceRewrite(sourceLevels, destinationRoot);
+      for (const view of await lockTables(tx, source.id, { namespacePrefix: sourceLevels }, { kind: 'view' })) {
+        const levels = [...destinationRoot, ...view.levels.slice(sourceLevels.length)];
+        const namespace = byLevels.get(levels.join('\x1f'))!;
+        if (at === undefined) {
+          plan.view(view, namespace, view.name, { point: {}, rewriteNamespace: rewrite });
+          continue;
+        }
+        const version = view.createdAt.getTime() <= at ? viewVersionAt(parseViewDocument(view.metadataJson), at) : undefined;
+        if (version) plan.view(view, namespace, view.name, { version, point: { 'timestamp-ms': at }, rewriteNamespace: rewrite });
+        else plan.skip(view, `no version of the view was current at ${new Date(at).toISOString()}`);
       }
     }, source);
   }
 
   /**
-   * Runs one clone operation: `select` locks sources and names destinations through `plan`;
-   * this does the rest in the same transaction, retrying when it lost a lock race.
+   * Runs one clone operation: `select` locks sources and names destinations through the
+   * planner; this does the rest in the same transaction, retrying when it lost a lock race.
    */
   private async run(
     warehouse: Warehouse,
-    options: CloneOptionsRequest,
-    select: (
-      tx: Tx,
-      plan: ((source: LockedTable, namespace: Namespace, name: string, point: ClonePoint, emptyIfBefore: boolean, location?: string) => void) & {
-        skip(source: LockedTable, reason: string): void;
-      },
-      createdNamespaces: string[][],
-    ) => Promise<void>,
+    options: CloneRequestOptions,
+    select: (tx: Tx, plan: ClonePlanner, createdNamespaces: string[][]) => Promise<void>,
     /** Where the sources live: the same warehouse, except for a warehouse clone. */
     sourceWarehouse: Warehouse = warehouse,
   ): Promise<CloneResult> {
@@ -249,122 +289,60 @@ export class CloneService {
       const written: string[] = [];
       try {
         const result = await this.db.transaction().execute(async (tx) => {
-          const operationId = crypto.randomUUID();
-          const planned: PlannedClone[] = [];
+          const ctx: PlanContext = {
+            warehouse, locations: this.locations, documents: this.documents, options, expiresAt, operationId: crypto.randomUUID(), now,
+          };
+          const tables: PlannedTableClone[] = [];
+          const views: PlannedViewClone[] = [];
           const skipped: CloneResult['skipped'] = [];
           const namespaces: string[][] = [];
-          const plan = Object.assign(
-            (source: LockedTable, namespace: Namespace, name: string, point: ClonePoint, emptyIfBefore: boolean, location?: string) => {
-              planned.push(
-                this.planClone(warehouse, source, namespace, name, point, emptyIfBefore, options, expiresAt, operationId, now, location),
-              );
-            },
-            { skip: (source: LockedTable, reason: string) => skipped.push({ namespace: source.levels, name: source.name, reason }) },
-          );
-          await select(tx, plan, namespaces);
-
-          await inBatches(planned, WRITE_CONCURRENCY, async (p) => {
-            written.push(p.clone.record.metadataLocation);
-            await this.store.put(p.clone.record.metadataLocation, p.clone.metadataJson, { root: warehouse.location });
-          });
-          for (const p of planned) {
-            try {
-              await insertTable(tx, p.clone, { expiresAt });
-            } catch (error) {
-              if (isUniqueViolation(error)) {
-                throw alreadyExists(`Table already exists: ${tableName(p.destination.namespace.levels, p.destination.name)}`);
-              }
-              throw error;
-            }
-          }
-          const sourceUpdates = await this.disableEngineGc(tx, planned, now, written, sourceWarehouse.location);
-          await insertLineage(
+          await select(
             tx,
-            planned.map((p) => ({ ...p.lineage, sourceVersion: sourceUpdates.get(p.source.id)?.record.version ?? p.source.version })),
+            {
+              table: (...args) => tables.push(planTableClone(ctx, ...args)),
+              view: (...args) => views.push(planViewClone(ctx, ...args)),
+              skip: (source, reason) => skipped.push({ namespace: source.levels, name: source.name, reason }),
+            },
+            namespaces,
           );
-          return { operationId, planned, skipped, namespaces, sourceUpdates };
+          const files = [...tables, ...views].map((p) => ({ uri: p.clone.record.metadataLocation, json: p.clone.metadataJson }));
+          await inBatches(files, WRITE_CONCURRENCY, async (file) => {
+            written.push(file.uri);
+            await this.store.put(file.uri, file.json, { root: warehouse.location });
+          });
+          // Destinations were checked free under the namespace's rows; a name taken since is caught here.
+          const taken = (error: unknown, kind: 'table' | 'view', p: PlannedTableClone | PlannedViewClone) =>
+            isUniqueViolation(error) ? nameTaken(kind, kind, { namespace: p.clone.namespace, name: p.clone.record.name }) : error;
+          for (const p of tables) await insertTable(tx, p.clone, { expiresAt }).catch((e) => Promise.reject(taken(e, 'table', p)));
+          for (const p of views) await insertView(tx, p.clone.record, { expiresAt }).catch((e) => Promise.reject(taken(e, 'view', p)));
+          const sourceUpdates = await this.disableEngineGc(tx, tables, now, written, sourceWarehouse.location);
+          await insertLineage(tx, [
+            ...tables.map((p) => ({ ...p.lineage, sourceVersion: sourceUpdates.get(p.source.id)?.record.version ?? p.source.version })),
+            ...views.map((p) => p.lineage),
+          ]);
+          return { operationId: ctx.operationId, tables, views, skipped, namespaces, sourceUpdates };
         });
-        for (const p of result.planned) this.documents.remember(p.clone.record.metadataLocation, p.clone.metadataJson, p.clone.metadata);
+        for (const p of result.tables) this.documents.remember(p.clone.record.metadataLocation, p.clone.metadataJson, p.clone.metadata);
         for (const [, update] of result.sourceUpdates) {
           this.documents.remember(update.record.metadataLocation, update.metadataJson, update.metadata);
         }
         return {
           operationId: result.operationId,
-          tables: result.planned.map((p) => p.clone),
+          tables: result.tables.map((p) => p.clone),
+          views: result.views.map((p) => p.clone),
           skipped: result.skipped,
           namespaces: result.namespaces,
         };
       } catch (error) {
-        // Unless the transaction may have committed (its files are then the tables' own).
+        // Unless the transaction may have committed (its files are then the clones' own).
         if (!mayHaveCommitted(error)) await this.store.delete(written).catch(() => undefined);
         if (!isTransactionConflict(error) || attempt >= MAX_ATTEMPTS) throw error;
       }
     }
   }
 
-  private planClone(
-    warehouse: Warehouse,
-    source: LockedTable,
-    namespace: Namespace,
-    name: string,
-    point: ClonePoint,
-    emptyIfBefore: boolean,
-    options: CloneOptionsRequest,
-    expiresAt: Date | null,
-    operationId: string,
-    now: number,
-    requestedLocation?: string,
-  ): PlannedClone {
-    if (typeof name !== 'string' || name === '') throw badRequest('Invalid destination table name');
-    const sourceMetadata = this.documents.parsed(source.metadataLocation, source.metadataJson);
-    const sourceName = tableName(source.levels, source.name);
-    let snapshot;
-    try {
-      snapshot = resolveClonePoint(sourceMetadata, point, now, sourceName);
-    } catch (error) {
-      // In a namespace clone at a time, a table with no snapshot yet then is cloned empty.
-      if (!emptyIfBefore) throw error;
-      snapshot = null;
-    }
-    const location = requestedLocation ?? this.locations.defaultTableLocation(warehouse, namespace, name);
-    const metadata = cloneTableMetadata(sourceMetadata, snapshot, {
-      uuid: crypto.randomUUID(),
-      location,
-      now,
-      history: options.history ?? 'point',
-      copyRefs: options['copy-refs'] ?? false,
-      properties: options.properties ?? {},
-    });
-    const version = tableVersion({ id: crypto.randomUUID(), warehouseId: warehouse.id, namespaceId: namespace.id, name, location, version: 0 }, metadata);
-    const record = version.record;
-    const metadataJson = version.metadataJson;
-    return {
-      source,
-      sourceMetadata,
-      destination: { namespace, name },
-      clone: {
-        record,
-        metadata,
-        metadataJson,
-        namespace: namespace.levels,
-        source: { namespace: source.levels, name: source.name, snapshotId: snapshot ? snapshot['snapshot-id'].toString() : null },
-        expiresAt,
-      },
-      lineage: {
-        tableId: record.id,
-        sourceTableId: source.id,
-        sourceTableUuid: sourceMetadata['table-uuid'],
-        sourceName: [...source.levels, source.name],
-        sourceSnapshotId: snapshot ? snapshot['snapshot-id'] : null,
-        sourceVersion: source.version,
-        point,
-        operationId,
-      },
-    };
-  }
-
   /** Commits gc.enabled=false onto sources that do not carry it yet (their rows are locked). */
-  private async disableEngineGc(tx: Tx, planned: PlannedClone[], now: number, written: string[], sourceRoot: string) {
+  private async disableEngineGc(tx: Tx, planned: PlannedTableClone[], now: number, written: string[], sourceRoot: string) {
     const updates = new Map<string, CommittedTable>();
     for (const p of planned) {
       if (updates.has(p.source.id) || p.sourceMetadata.properties[GC_ENABLED] === 'false') continue;

@@ -44,7 +44,7 @@ const toLocked = (r: LockedRow): LockedTable => ({
 });
 
 /**
- * Locks live tables (by id, or every table in a namespace and the namespaces below it) and
+ * Locks live tables or views (by id, or all in a namespace and the namespaces below it) and
  * reads them. Rows are locked in table-id order, in one statement, so two lockers never wait
  * on each other in a cycle; a commit to a locked table waits until the clone is done. The
  * values read are those of the moment the last lock was taken: a consistent cut.
@@ -54,7 +54,8 @@ export async function lockTables(
   warehouseId: string,
   /** A namespace prefix of [] selects every table of the warehouse. */
   selector: { tableIds: string[] } | { namespacePrefix: string[] },
-  options: { lock?: boolean } = {},
+  /** kind: tables (the default) or views, which share the rows. */
+  options: { lock?: boolean; kind?: 'table' | 'view' } = {},
 ): Promise<LockedTable[]> {
   let filter;
   if ('tableIds' in selector) filter = sql`t.table_id = ANY(${selector.tableIds}::uuid[])`;
@@ -65,7 +66,7 @@ export async function lockTables(
   const result = await sql<LockedRow>`
     SELECT t.table_id, t.warehouse_id, t.namespace_id, n.levels, t.name, t.location, t.metadata_location, t.metadata_json, t.version, t.created_at
     FROM iceberg_table t JOIN namespace n ON n.namespace_id = t.namespace_id
-    WHERE t.warehouse_id = ${warehouseId} AND t.dropped_at IS NULL AND ${filter}
+    WHERE t.warehouse_id = ${warehouseId} AND t.dropped_at IS NULL AND t.kind = ${options.kind ?? 'table'} AND ${filter}
     ORDER BY t.table_id
     ${options.lock === false ? sql`` : sql`FOR UPDATE OF t`}`.execute(tx);
   return result.rows.map(toLocked);
@@ -104,6 +105,7 @@ export async function insertLineage(tx: Tx, rows: LineageRow[]): Promise<void> {
 
 export interface CloneListing {
   tableId: string;
+  kind: 'table' | 'view';
   namespace: string[];
   name: string;
   expiresAt: Date | null;
@@ -118,6 +120,7 @@ export interface CloneListing {
 
 type ListingRow = {
   table_id: string;
+  kind: 'table' | 'view';
   levels: string[];
   name: string;
   expires_at: Date | string | null;
@@ -132,6 +135,7 @@ type ListingRow = {
 
 const toListing = (r: ListingRow): CloneListing => ({
   tableId: r.table_id,
+  kind: r.kind,
   namespace: r.levels,
   name: r.name,
   expiresAt: r.expires_at === null ? null : new Date(r.expires_at),
@@ -145,7 +149,7 @@ const toListing = (r: ListingRow): CloneListing => ({
 });
 
 const listingSelect = sql`
-  SELECT t.table_id, n.levels, t.name, t.expires_at, l.cloned_at, l.source_table_id, l.source_name,
+  SELECT t.table_id, t.kind, n.levels, t.name, t.expires_at, l.cloned_at, l.source_table_id, l.source_name,
          l.source_snapshot_id, l.source_version, l.operation_id, l.point
   FROM table_lineage l
   JOIN iceberg_table t ON t.table_id = l.table_id

@@ -42,6 +42,8 @@ export interface IcebergTableTable {
   expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   drop_reason: string | null;
   dropped_namespace: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
+  /** 'table' or 'view': both live in this table and share its names (migrations/20261208000000_views.sql). */
+  kind: Generated<'table' | 'view'>;
 }
 
 export interface TableLineageTable {

@@ -61,7 +61,7 @@ const toHead = (row: Row): TableHead => ({
 const FIND_TABLE_SQL = `SELECT ${headColumns.map((c) => `"iceberg_table"."${c.split('.')[1]}"`).join(', ')}
   FROM "iceberg_table" INNER JOIN "namespace" ON "namespace"."namespace_id" = "iceberg_table"."namespace_id"
   WHERE "namespace"."warehouse_id" = $1 AND "namespace"."levels" = $2::text[] AND "iceberg_table"."name" = $3
-    AND "iceberg_table"."dropped_at" IS NULL`;
+    AND "iceberg_table"."dropped_at" IS NULL AND "iceberg_table"."kind" = 'table'`;
 
 /** The live table with that name, found by namespace path in one query (the load hot path). */
 export async function findTable(db: DbOrTx, warehouseId: string, levels: string[], name: string): Promise<TableHead | undefined> {
@@ -93,22 +93,23 @@ export async function listTables(
     .select('name')
     .where('namespace_id', '=', namespaceId)
     .where('dropped_at', 'is', null)
+    .where('kind', '=', 'table')
     .orderBy('name');
   if (page.after !== undefined) query = query.where('name', '>', page.after);
   if (page.limit) query = query.limit(page.limit);
   return query.execute();
 }
 
-/** A live table of the warehouse whose location contains, equals or lies inside `location`. */
+/** A live table or view of the warehouse whose location contains, equals or lies inside `location`. */
 export async function findOverlappingTable(
   db: DbOrTx,
   warehouseId: string,
   location: string,
   exceptTableId?: string,
-): Promise<{ name: string; location: string } | undefined> {
+): Promise<{ name: string; location: string; kind: 'table' | 'view' } | undefined> {
   let query = db
     .selectFrom('iceberg_table')
-    .select(['name', 'location'])
+    .select(['name', 'location', 'kind'])
     .where('warehouse_id', '=', warehouseId)
     .where('dropped_at', 'is', null)
     .where((eb) =>
@@ -304,6 +305,7 @@ export async function markTableDropped(tx: Tx, tableId: string, purgeRequested: 
 
 export interface DroppedTable {
   id: string;
+  kind: 'table' | 'view';
   namespace: string[];
   name: string;
   tableUuid: string;
@@ -316,6 +318,7 @@ export interface DroppedTable {
 
 type DroppedRow = {
   table_id: string;
+  kind: 'table' | 'view';
   dropped_namespace: string[] | null;
   name: string;
   table_uuid: string;
@@ -328,6 +331,7 @@ type DroppedRow = {
 
 const toDropped = (r: DroppedRow): DroppedTable => ({
   id: r.table_id,
+  kind: r.kind,
   namespace: r.dropped_namespace ?? [],
   name: r.name,
   tableUuid: r.table_uuid,
@@ -338,9 +342,9 @@ const toDropped = (r: DroppedRow): DroppedTable => ({
   purgeRequested: r.purge_requested,
 });
 
-const droppedColumns = ['table_id', 'dropped_namespace', 'name', 'table_uuid', 'location', 'metadata_location', 'dropped_at', 'drop_reason', 'purge_requested'] as const;
+const droppedColumns = ['table_id', 'kind', 'dropped_namespace', 'name', 'table_uuid', 'location', 'metadata_location', 'dropped_at', 'drop_reason', 'purge_requested'] as const;
 
-/** Dropped, still restorable tables of a warehouse, most recently dropped first. */
+/** Dropped, still restorable tables and views of a warehouse, most recently dropped first. */
 export async function listDroppedTables(db: DbOrTx, warehouseId: string): Promise<DroppedTable[]> {
   const rows = await db
     .selectFrom('iceberg_table')

@@ -82,7 +82,7 @@ export class SnapshotExpiry {
     const rows = await sql<{ warehouse: string; warehouse_id: string; levels: string[]; name: string }>`
       SELECT w.name AS warehouse, w.warehouse_id, n.levels, t.name FROM iceberg_table t
       JOIN namespace n ON n.namespace_id = t.namespace_id JOIN warehouse w ON w.warehouse_id = t.warehouse_id
-      WHERE t.dropped_at IS NULL ORDER BY w.name, n.levels, t.name`.execute(this.db);
+      WHERE t.dropped_at IS NULL AND t.kind = 'table' ORDER BY w.name, n.levels, t.name`.execute(this.db);
     return rows.rows;
   }
 

@@ -22,6 +22,9 @@ const ICEBERG_CLIENT_BODIES = new Set([
   'CommitTransactionRequest',
   'RenameTableRequest',
   'ReportMetricsRequest',
+  'CreateViewRequest',
+  'CommitViewRequest',
+  'RegisterViewRequest',
 ]);
 
 function withoutTopLevelNulls(body: unknown): unknown {

@@ -17,6 +17,7 @@ export const validationFailed = (message: string) => new CatalogError(400, 'Vali
 export const noSuchNamespace = (name: string) =>
   new CatalogError(404, 'NoSuchNamespaceException', `Namespace does not exist: ${name}`);
 export const noSuchTable = (name: string) => new CatalogError(404, 'NoSuchTableException', `Table does not exist: ${name}`);
+export const noSuchView = (name: string) => new CatalogError(404, 'NoSuchViewException', `View does not exist: ${name}`);
 export const noSuchWarehouse = (name: string) =>
   new CatalogError(404, 'NoSuchWarehouseException', `Warehouse does not exist: ${name}`);
 export const forbidden = (message: string) => new CatalogError(403, 'ForbiddenException', message);

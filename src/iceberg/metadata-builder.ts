@@ -12,6 +12,7 @@
 import { isInt64, type Int64 } from '../json/int64-json.js';
 import { isArray, isInt, isObject, isString, touch, type BuilderState } from './builder-state.js';
 import { badRequest } from './errors.js';
+import { removeProperties, setProperties } from './property-updates.js';
 import {
   removePartitionStatistics,
   removeRef,
@@ -170,9 +171,9 @@ export class TableMetadataBuilder {
       case 'set-location':
         return this.setLocation(requireField<string>(update, 'location', isString, 'a string'));
       case 'set-properties':
-        return this.setProperties((update.updates ?? update.updated) as Record<string, unknown>);
+        return this.setProperties(update.updates ?? update.updated);
       case 'remove-properties':
-        return this.removeProperties((update.removals ?? update.removed) as unknown[]);
+        return this.removeProperties(update.removals ?? update.removed);
       case 'set-statistics':
         return this.after(setStatistics(this.state, requireField<StatisticsFile>(update, 'statistics', isObject, 'an object')));
       case 'remove-statistics':
@@ -256,28 +257,13 @@ export class TableMetadataBuilder {
     return this.touch();
   }
 
-  private setProperties(updates: Record<string, unknown>): this {
-    if (!isObject(updates)) throw badRequest('Invalid set-properties update: updates must be an object');
-    for (const [key, value] of Object.entries(updates)) {
-      if (typeof value !== 'string') throw badRequest(`Invalid set-properties update: value of ${key} must be a string`);
-      if (!Object.hasOwn(this.state.m.properties, key) || this.state.m.properties[key] !== value) {
-        // defineProperty, not assignment: a key such as __proto__ must be stored like any other.
-        Object.defineProperty(this.state.m.properties, key, { value, enumerable: true, writable: true, configurable: true });
-        this.touch();
-      }
-    }
+  private setProperties(updates: unknown): this {
+    if (setProperties(this.state.m.properties, updates)) this.touch();
     return this;
   }
 
-  private removeProperties(removals: unknown[]): this {
-    if (!Array.isArray(removals)) throw badRequest('Invalid remove-properties update: removals must be an array');
-    for (const key of removals) {
-      if (typeof key !== 'string') throw badRequest('Invalid remove-properties update: keys must be strings');
-      if (Object.hasOwn(this.state.m.properties, key)) {
-        delete this.state.m.properties[key];
-        this.touch();
-      }
-    }
+  private removeProperties(removals: unknown): this {
+    if (removeProperties(this.state.m.properties, removals)) this.touch();
     return this;
   }
 

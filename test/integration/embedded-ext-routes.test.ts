@@ -13,6 +13,7 @@ import { stringifyJson } from '../../src/json/int64-json.js';
 import { fileUri } from '../../src/storage/filesystem-store.js';
 import { RestClient, appendSnapshot, bigSnapshotId, simpleSchema, type RestResponse } from '../support/rest-client.js';
 import { startTestCatalog, type TestCatalog } from '../support/test-catalog.js';
+import { viewSchema, viewVersion } from '../support/view-fixtures.js';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 const ext = '/ext/v1/default';
@@ -84,6 +85,8 @@ describe('every /ext route on the embedded database', () => {
       parent = snapshot;
     }
     for (let i = 0; i < 3; i++) await client.commit(['prod'], 'orders', [], [{ action: 'set-properties', updates: { step: String(i) } }]);
+    const view = { name: 'recent', schema: viewSchema, 'view-version': viewVersion('select id from orders', ['prod']) };
+    await expect(200, 'POST', '/v1/default/namespaces/prod/views', view);
   });
 
   after(async () => {
@@ -97,6 +100,10 @@ describe('every /ext route on the embedded database', () => {
     assert.equal(clone.lineage.name, 'orders');
     const tree = await expect(200, 'POST', `${ext}/namespaces/prod/clone`, { destination: ['prod_copy'] });
     assert.deepEqual(tree.tables.map((t: { identifier: { name: string } }) => t.identifier.name), ['orders']);
+    assert.deepEqual(tree.views.map((v: { identifier: { name: string } }) => v.identifier.name), ['recent']);
+    const view = await expect(200, 'POST', `${ext}/namespaces/prod/views/recent/clone`, { destination: id(['dev'], 'recent') });
+    assert.equal(view.lineage.name, 'recent');
+    assert.equal((await expect(200, 'GET', `${ext}/namespaces/prod/views/recent/lineage`)).clones.length, 2);
     // A new warehouse root may be refused by policy (400); it must never hang or fail with 5xx.
     await call('POST', `${ext}/clone`, { destination: { name: 'copy', location: fileUri(join(scratch, 'copy')) } });
     const listed = await expect(200, 'GET', `${ext}/clones`);
@@ -133,6 +140,13 @@ describe('every /ext route on the embedded database', () => {
     const path = `${ext}/namespaces/prod/tables/orders/expire-snapshots`;
     assert.equal((await expect(200, 'POST', path, { 'dry-run': true }))['dry-run'], true);
     assert.equal((await expect(200, 'POST', path, {}))['dry-run'], false);
+  });
+
+  test('a dropped view is listed and restored like a table', async () => {
+    assert.equal((await client.request('DELETE', '/v1/default/namespaces/dev/views/recent')).status, 204);
+    const listed = await expect(200, 'GET', `${ext}/dropped-tables`);
+    const entry = listed['dropped-tables'].find((t: { kind: string }) => t.kind === 'view');
+    assert.deepEqual((await expect(200, 'POST', `${ext}/dropped-tables/${entry['table-id']}/restore`, {})).identifier, id(['dev'], 'recent'));
   });
 
   test('dropped tables: list, restore under the old name, a taken name (409), a new name', async () => {

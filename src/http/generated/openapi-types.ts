@@ -306,6 +306,137 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/{prefix}/namespaces/{namespace}/views": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
+                 */
+                namespace: components["parameters"]["namespace"];
+            };
+            cookie?: never;
+        };
+        /** List the views of a namespace */
+        get: operations["listViews"];
+        put?: never;
+        /**
+         * Create a view
+         * @description The view's first version is `view-version` with version id 1 and, as its schema id, the
+         *     id the catalog gives `schema` (0). Without a `location` the view gets a directory of its
+         *     own under the namespace's location. Its metadata file is written under
+         *     `<location>/metadata`, or under the `write.metadata.path` property when set (inside the
+         *     warehouse). Tables and views share names: a name a table has is refused with 409.
+         */
+        post: operations["createView"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/{prefix}/namespaces/{namespace}/views/{view}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description View name within the namespace. */
+                view: components["parameters"]["view"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Load a view's current metadata
+         * @description A client that sends back the `etag` of an earlier answer in `If-None-Match` gets 304
+         *     when the view has not changed. A missing namespace is reported as a missing view.
+         */
+        get: operations["loadView"];
+        put?: never;
+        /**
+         * Commit changes to a view
+         * @description The requirements are checked against the view's current metadata (409 if one fails);
+         *     then the updates are applied, a new metadata file is written and the view's pointer is
+         *     swapped to it atomically. A commit that lost a race with another one is retried by the
+         *     catalog while the requirements hold. Only the new metadata file stays referenced: the
+         *     one it replaces is released to the collector.
+         */
+        post: operations["replaceView"];
+        /**
+         * Drop a view
+         * @description The view leaves the catalog but stays restorable (`/ext/v1/{prefix}/dropped-tables`) until the drop retention passes.
+         */
+        delete: operations["dropView"];
+        options?: never;
+        /**
+         * Check whether a view exists
+         * @description Answers with a status code only; HEAD responses carry no body.
+         */
+        head: operations["viewExists"];
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/{prefix}/views/rename": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rename or move a view
+         * @description The destination may be in another namespace of the same warehouse.
+         */
+        post: operations["renameView"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/{prefix}/namespaces/{namespace}/register-view": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
+                 */
+                namespace: components["parameters"]["namespace"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Adopt an existing view metadata file as a view
+         * @description The file must be a regular file inside the warehouse, as must the view's location.
+         */
+        post: operations["registerView"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ext/v1/{prefix}/namespaces/{namespace}/tables/{table}/clone": {
         parameters: {
             query?: never;
@@ -666,6 +797,67 @@ export interface paths {
         };
         /** Where a table was cloned from, and its live clones */
         get: operations["tableLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/{prefix}/namespaces/{namespace}/views/{view}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description View name within the namespace. */
+                view: components["parameters"]["view"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clone a view
+         * @description Creates a new view (its own uuid and location) whose current version is the source's.
+         *     The query text is kept as it is: names it qualifies still name what they named, and
+         *     unqualified names resolve against the version's default namespace, also kept. A
+         *     namespace clone copies its views too, and by default points their default namespace at
+         *     the clone's (see cloneNamespace).
+         */
+        post: operations["cloneView"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/{prefix}/namespaces/{namespace}/views/{view}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description View name within the namespace. */
+                view: components["parameters"]["view"];
+            };
+            cookie?: never;
+        };
+        /** Where a view was cloned from, and its live clones */
+        get: operations["viewLineage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1219,6 +1411,105 @@ export interface components {
                 identifier: components["schemas"]["TableIdentifier"];
             })[];
         };
+        /** @description How the view is defined; `sql` representations carry the query text and its dialect. Other types are kept as given. */
+        ViewRepresentation: {
+            type: string;
+            sql?: string;
+            dialect?: string;
+        };
+        /** @description One version of a view's definition. */
+        ViewVersion: {
+            /** Format: int32 */
+            "version-id": number;
+            /** Format: int64 */
+            "timestamp-ms": number;
+            /**
+             * Format: int32
+             * @description The schema the query answers with; -1 in an update means the schema added last in the same commit.
+             */
+            "schema-id": number;
+            summary: components["schemas"]["StringMap"];
+            representations: components["schemas"]["ViewRepresentation"][];
+            "default-catalog"?: string | null;
+            /** @description The namespace unqualified names in the query resolve against (may be empty). */
+            "default-namespace": string[];
+        };
+        ViewHistoryEntry: {
+            /** Format: int32 */
+            "version-id": number;
+            /** Format: int64 */
+            "timestamp-ms": number;
+        };
+        /** @description A view's metadata document (view format version 1), as stored in its metadata file. */
+        ViewMetadata: {
+            "view-uuid": string;
+            /** @constant */
+            "format-version": 1;
+            location: string;
+            /** Format: int32 */
+            "current-version-id": number;
+            versions: components["schemas"]["ViewVersion"][];
+            "version-log": components["schemas"]["ViewHistoryEntry"][];
+            schemas: components["schemas"]["Schema"][];
+            properties?: components["schemas"]["StringMap"];
+        };
+        /** @description A view's metadata and where it is stored; `config` holds view-specific client settings (none yet). */
+        LoadViewResult: {
+            "metadata-location": string;
+            metadata: components["schemas"]["ViewMetadata"];
+            config?: components["schemas"]["StringMap"];
+        };
+        CreateViewRequest: {
+            name: components["schemas"]["Name"];
+            /** @description Base location for the view; an absolute URI inside the warehouse. Chosen by the server when absent. */
+            location?: string | null;
+            schema: components["schemas"]["Schema"];
+            "view-version": components["schemas"]["ViewVersion"];
+            properties?: components["schemas"]["StringMap"] | null;
+        };
+        RegisterViewRequest: {
+            name: components["schemas"]["Name"];
+            /** @description Absolute URI of the view metadata file to adopt. */
+            "metadata-location": string;
+        };
+        /** @description Requirements to check, then updates to apply, for one view. */
+        CommitViewRequest: {
+            identifier?: components["schemas"]["TableIdentifier"] | null;
+            requirements?: components["schemas"]["ViewRequirement"][] | null;
+            updates: components["schemas"]["ViewUpdate"][];
+        };
+        /** @description A condition on the view's current metadata that must hold for a commit to proceed. */
+        ViewRequirement: components["schemas"]["assert-view-uuid"];
+        /** @description The view's UUID must be `uuid`. */
+        "assert-view-uuid": {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "assert-view-uuid";
+            uuid: string;
+        };
+        /** @description One change to a view's metadata, applied in the order given in the commit. */
+        ViewUpdate: components["schemas"]["assign-uuid"] | components["schemas"]["upgrade-format-version"] | components["schemas"]["add-schema"] | components["schemas"]["set-location"] | components["schemas"]["set-properties"] | components["schemas"]["remove-properties"] | components["schemas"]["add-view-version"] | components["schemas"]["set-current-view-version"];
+        /** @description Add a version to the view (an identical version keeps its id). */
+        "add-view-version": {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "add-view-version";
+            "view-version": components["schemas"]["ViewVersion"];
+        };
+        /** @description Make a version current; -1 names the version added last in the same commit. */
+        "set-current-view-version": {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "set-current-view-version";
+            /** Format: int32 */
+            "view-version-id": number;
+        };
         /**
          * @description A scan or commit report from a client. Only `report-type` (`scan-report` or
          *     `commit-report`) is checked; the rest is accepted as sent.
@@ -1596,8 +1887,34 @@ export interface components {
         };
         CloneNamespaceRequest: components["schemas"]["CloneOptions"] & {
             destination: components["schemas"]["Namespace"];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Clone the tree as it was then; each view at the version that was current then.
+             */
             "timestamp-ms"?: number;
+            /**
+             * @description A cloned view whose default namespace lies inside the cloned tree gets a new version
+             *     whose default namespace is the clone's matching namespace (`rewrite`), so its
+             *     unqualified names read the cloned tables; `keep` leaves it reading the source's.
+             * @default rewrite
+             * @enum {string}
+             */
+            "view-default-namespace": "rewrite" | "keep";
+        };
+        CloneViewRequest: components["schemas"]["ExpiryRequest"] & {
+            destination: components["schemas"]["TableIdentifier"];
+            /** @description The clone's location; inside the warehouse. By default a new directory in the destination namespace. */
+            location?: string;
+        };
+        CloneViewResponse: components["schemas"]["LoadViewResult"] & {
+            "operation-id"?: string;
+            "expires-at"?: string | null;
+            lineage: {
+                namespace: components["schemas"]["Namespace"];
+                name: string;
+                /** Format: int32 */
+                "version-id": number;
+            };
         };
         CloneWarehouseRequest: components["schemas"]["CloneOptions"] & {
             destination: {
@@ -1637,12 +1954,26 @@ export interface components {
                 "expires-at"?: string | null;
                 source: components["schemas"]["CloneSource"];
             }[];
+            /** @description The views of the tree, cloned in the same transaction. */
+            views?: {
+                identifier: components["schemas"]["TableIdentifier"];
+                "metadata-location": string;
+                "expires-at"?: string | null;
+                source: {
+                    namespace: components["schemas"]["Namespace"];
+                    name: string;
+                    /** Format: int32 */
+                    "version-id": number;
+                };
+            }[];
             skipped: {
                 identifier?: components["schemas"]["TableIdentifier"];
                 reason?: string;
             }[];
         };
         CloneListing: {
+            /** @enum {string} */
+            kind?: "table" | "view";
             identifier: components["schemas"]["TableIdentifier"];
             "expires-at"?: string | null;
             "cloned-at"?: string;
@@ -1697,6 +2028,11 @@ export interface components {
         ListDroppedTablesResponse: {
             "dropped-tables": {
                 "table-id": string;
+                /**
+                 * @description Views are dropped and restored like tables (their `table-uuid` is the view's UUID).
+                 * @enum {string}
+                 */
+                kind?: "table" | "view";
                 identifier: components["schemas"]["TableIdentifier"];
                 "table-uuid"?: string;
                 location?: string;
@@ -1842,6 +2178,15 @@ export interface components {
                 "application/json": components["schemas"]["IcebergErrorResponse"];
             };
         };
+        /** @description `NoSuchViewException`: the view, or the namespace it would live in, does not exist. */
+        NoSuchView: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["IcebergErrorResponse"];
+            };
+        };
         /** @description `CommitFailedException`: a requirement did not hold against the current metadata. Nothing was changed; the client may refresh and retry. */
         CommitFailed: {
             headers: {
@@ -1891,6 +2236,8 @@ export interface components {
         namespace: string;
         /** @description Table name within the namespace. */
         table: string;
+        /** @description View name within the namespace. */
+        view: string;
         /**
          * @description Paging cursor. Absent: the whole listing in one answer. Empty: the first page. Otherwise
          *     the `next-page-token` of the previous page.
@@ -2714,6 +3061,389 @@ export interface operations {
             "5XX": components["responses"]["ServerError"];
         };
     };
+    listViews: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Paging cursor. Absent: the whole listing in one answer. Empty: the first page. Otherwise
+                 *     the `next-page-token` of the previous page.
+                 */
+                pageToken?: components["parameters"]["pageToken"];
+                /** @description Most entries one page may hold. */
+                pageSize?: components["parameters"]["pageSize"];
+            };
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
+                 */
+                namespace: components["parameters"]["namespace"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of view identifiers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListTablesResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NoSuchNamespace"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    createView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
+                 */
+                namespace: components["parameters"]["namespace"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateViewRequest"];
+            };
+        };
+        responses: {
+            /** @description The view's metadata. */
+            200: {
+                headers: {
+                    etag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoadViewResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NoSuchNamespace"];
+            /** @description `AlreadyExistsException`: a view or a table with this name already exists in the namespace. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    loadView: {
+        parameters: {
+            query?: {
+                /** @description The views, outermost first, through which the client reached this one (for access decisions; not used yet). */
+                "referenced-by"?: string;
+            };
+            header?: {
+                /** @description An `etag` value from an earlier load of this view. */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description View name within the namespace. */
+                view: components["parameters"]["view"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The view's metadata. */
+            200: {
+                headers: {
+                    etag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoadViewResult"];
+                };
+            };
+            /** @description The metadata matching `If-None-Match` is still current; no body. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NoSuchView"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    replaceView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description View name within the namespace. */
+                view: components["parameters"]["view"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommitViewRequest"];
+            };
+        };
+        responses: {
+            /** @description The view's new metadata. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoadViewResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NoSuchView"];
+            409: components["responses"]["CommitFailed"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["CommitStateUnknown"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    dropView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description View name within the namespace. */
+                view: components["parameters"]["view"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The view is gone from the catalog. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NoSuchView"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    viewExists: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description View name within the namespace. */
+                view: components["parameters"]["view"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The view exists. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The namespace or view name could not be decoded from the path. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The view (or its namespace) does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A path parameter is longer than the catalog accepts. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The service is temporarily unable to answer. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An unexpected server-side failure. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    renameView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenameTableRequest"];
+            };
+        };
+        responses: {
+            /** @description The view now answers to its new identifier. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `NoSuchViewException` when the source view does not exist; `NoSuchNamespaceException` when the destination namespace does not. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
+            /** @description `AlreadyExistsException`: a view or table already has the destination identifier. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    registerView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
+                 */
+                namespace: components["parameters"]["namespace"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterViewRequest"];
+            };
+        };
+        responses: {
+            /** @description The registered view's metadata. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoadViewResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `NoSuchNamespaceException` when the namespace does not exist; `NotFoundException` when the metadata file cannot be read. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
+            /** @description `AlreadyExistsException`: a view or table with this name exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
     cloneTable: {
         parameters: {
             query?: never;
@@ -2939,7 +3669,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The dropped tables. */
+            /** @description The dropped tables and views. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3331,6 +4061,99 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NoSuchTable"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    cloneView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description View name within the namespace. */
+                view: components["parameters"]["view"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloneViewRequest"];
+            };
+        };
+        responses: {
+            /** @description The clone, as a load result, with where it came from. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CloneViewResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description `NoSuchViewException` or `NoSuchNamespaceException`: the source view or the destination namespace does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
+            /** @description `AlreadyExistsException`: a view or table has the destination name. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    viewLineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description View name within the namespace. */
+                view: components["parameters"]["view"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lineage. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LineageResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NoSuchView"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];

@@ -14,11 +14,13 @@ import type { Schemas } from '../request-types.js';
 type Prefix = { prefix: string };
 type NamespaceParams = Prefix & { namespace: string };
 type TableParams = NamespaceParams & { table: string };
+type ViewParams = NamespaceParams & { view: string };
 
 const iso = (date: Date | null) => (date === null ? null : date.toISOString());
 
 function listingJson(c: CloneListing) {
   return {
+    kind: c.kind,
     identifier: { namespace: c.namespace, name: c.name },
     'expires-at': iso(c.expiresAt),
     'cloned-at': c.clonedAt.toISOString(),
@@ -67,7 +69,35 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
         'expires-at': iso(t.expiresAt),
         source: { namespace: t.source.namespace, name: t.source.name, 'snapshot-id': t.source.snapshotId },
       })),
+      views: result.views.map((v) => ({
+        identifier: { namespace: v.namespace, name: v.record.name },
+        'metadata-location': v.record.metadataLocation,
+        'expires-at': iso(v.expiresAt),
+        source: { namespace: v.source.namespace, name: v.source.name, 'version-id': v.source.versionId },
+      })),
       skipped: result.skipped.map((s) => ({ identifier: { namespace: s.namespace, name: s.name }, reason: s.reason })),
+  });
+
+  app.post<{ Params: ViewParams }>('/ext/v1/:prefix/namespaces/:namespace/views/:view/clone', async (request, reply) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<Schemas['CloneViewRequest']>('CloneViewRequest', request.body);
+    const source = { namespace: decodeNamespace(request.params.namespace), name: request.params.view };
+    const result = await clones.cloneView(warehouse, source, body);
+    const [clone] = result.views;
+    const extra = {
+      'operation-id': result.operationId,
+      'expires-at': iso(clone.expiresAt),
+      lineage: { namespace: clone.source.namespace, name: clone.source.name, 'version-id': clone.source.versionId },
+    };
+    const head = `{"metadata-location":${JSON.stringify(clone.record.metadataLocation)},"metadata":${clone.metadataJson},"config":{},`;
+    return sendJson(reply, head + stringifyJson(extra).slice(1));
+  });
+
+  app.get<{ Params: ViewParams }>('/ext/v1/:prefix/namespaces/:namespace/views/:view/lineage', async (request) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const view = { namespace: decodeNamespace(request.params.namespace), name: request.params.view };
+    const lineage = await cloneRegistry.viewLineage(warehouse, view);
+    return { ...(lineage.source ? { source: listingJson(lineage.source).source } : {}), clones: lineage.clones.map(listingJson) };
   });
 
   app.post<{ Params: NamespaceParams }>('/ext/v1/:prefix/namespaces/:namespace/clone', async (request) => {

@@ -1,4 +1,4 @@
-// Retention routes (openapi tag `gc`): dropped tables (list, restore) and snapshot expiry.
+// Retention routes (openapi tag `gc`): dropped tables and views (list, restore) and snapshot expiry.
 import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../../app.js';
 import { decodeNamespace } from '../identifiers.js';
@@ -29,6 +29,7 @@ export function registerRetentionRoutes(app: FastifyInstance, deps: AppDependenc
     return {
       'dropped-tables': dropped.map((t) => ({
         'table-id': t.id,
+        kind: t.kind,
         identifier: { namespace: t.namespace, name: t.name },
         'table-uuid': t.tableUuid,
         location: t.location,

@@ -11,6 +11,7 @@ import { COMPRESSION_THRESHOLD_BYTES, LOAD_BODY_VARIANTS, preferredCoding } from
 import { decodeNamespace } from '../identifiers.js';
 import { StorageConfigs } from '../storage-config.js';
 import type { GivenMembers, Schemas } from '../request-types.js';
+import { matchingTag } from './etags.js';
 import { pageRequest, type PageQuery } from './paging.js';
 
 type NamespaceParams = { prefix: string; namespace: string };
@@ -22,17 +23,6 @@ type TableParams = NamespaceParams & { table: string };
  */
 function etagOf(metadataLocation: string, mode: SnapshotMode, configPart: string): string {
   return `"${createHash('sha1').update(`${mode}:${metadataLocation}${configPart ? `\n${configPart}` : ''}`).digest('hex')}"`;
-}
-
-/** The If-None-Match candidate that matches `etag` by weak comparison, or undefined. */
-function matchingTag(header: string | undefined, etag: string): string | undefined {
-  if (!header) return undefined;
-  for (const raw of header.split(',')) {
-    const candidate = raw.trim();
-    if (candidate === '*') return etag;
-    if (candidate.replace(/^W\//, '') === etag) return candidate;
-  }
-  return undefined;
 }
 
 /** The stored document is sent as stored: no parse and re-serialise on the hot path. */

@@ -61,6 +61,7 @@ describe('loadOpenApiDocument', () => {
       'getConfig', 'listNamespaces', 'createNamespace', 'loadNamespaceMetadata', 'namespaceExists',
       'dropNamespace', 'updateProperties', 'listTables', 'createTable', 'loadTable', 'updateTable',
       'dropTable', 'tableExists', 'registerTable', 'renameTable', 'reportMetrics', 'commitTransaction',
+      'listViews', 'createView', 'loadView', 'replaceView', 'dropView', 'viewExists', 'renameView', 'registerView',
     ]);
     const seen = new Set<string>();
     const extensions = new Set<string>();

@@ -1,0 +1,83 @@
+// The view routes (spec: listViews ... registerView). Thin: decode, call, reply.
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { AppDependencies } from '../../app.js';
+import type { CurrentView } from '../../catalog/view-service.js';
+import { decodeNamespace } from '../identifiers.js';
+import type { GivenMembers, Schemas } from '../request-types.js';
+import { matchingTag } from './etags.js';
+import { pageRequest, type PageQuery } from './paging.js';
+
+type NamespaceParams = { prefix: string; namespace: string };
+type ViewParams = NamespaceParams & { view: string };
+
+/** One version of a view is one metadata file. */
+const etagOf = (metadataLocation: string) => `"${createHash('sha1').update(`view:${metadataLocation}`).digest('hex')}"`;
+
+/** The stored document is sent as stored. No view-specific client settings yet: `config` is empty. */
+function sendView(reply: FastifyReply, view: CurrentView) {
+  reply.header('etag', etagOf(view.record.metadataLocation));
+  return reply
+    .type('application/json; charset=utf-8')
+    .send(`{"metadata-location":${JSON.stringify(view.record.metadataLocation)},"metadata":${view.metadataJson},"config":{}}`);
+}
+
+export function registerViewRoutes(app: FastifyInstance, deps: AppDependencies): void {
+  const { views, warehouses, validateBody } = deps;
+
+  app.get<{ Params: NamespaceParams; Querystring: PageQuery }>('/v1/:prefix/namespaces/:namespace/views', async (request) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const result = await views.list(warehouse, decodeNamespace(request.params.namespace), pageRequest(request.query));
+    return result.nextPageToken === undefined
+      ? { identifiers: result.identifiers }
+      : { identifiers: result.identifiers, 'next-page-token': result.nextPageToken };
+  });
+
+  app.post<{ Params: NamespaceParams }>('/v1/:prefix/namespaces/:namespace/views', async (request, reply) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<GivenMembers<Schemas['CreateViewRequest']>>('CreateViewRequest', request.body);
+    return sendView(reply, await views.create(warehouse, decodeNamespace(request.params.namespace), body));
+  });
+
+  app.get<{ Params: ViewParams }>('/v1/:prefix/namespaces/:namespace/views/:view', async (request, reply) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const view = await views.load(warehouse, decodeNamespace(request.params.namespace), request.params.view);
+    const tag = etagOf(view.record.metadataLocation);
+    const match = matchingTag(request.headers['if-none-match'], tag);
+    if (match) return reply.header('etag', match).code(304).send();
+    return sendView(reply, view);
+  });
+
+  app.head<{ Params: ViewParams }>('/v1/:prefix/namespaces/:namespace/views/:view', async (request, reply) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const exists = await views.exists(warehouse, decodeNamespace(request.params.namespace), request.params.view);
+    return reply.code(exists ? 204 : 404).send();
+  });
+
+  app.post<{ Params: ViewParams }>('/v1/:prefix/namespaces/:namespace/views/:view', async (request, reply) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<GivenMembers<Schemas['CommitViewRequest']>>('CommitViewRequest', request.body);
+    const levels = decodeNamespace(request.params.namespace);
+    const committed = await views.commit(warehouse, levels, request.params.view, body.requirements, body.updates);
+    return sendView(reply, committed);
+  });
+
+  app.delete<{ Params: ViewParams }>('/v1/:prefix/namespaces/:namespace/views/:view', async (request, reply) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    await views.drop(warehouse, decodeNamespace(request.params.namespace), request.params.view);
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: { prefix: string } }>('/v1/:prefix/views/rename', async (request, reply) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<Schemas['RenameTableRequest']>('RenameTableRequest', request.body);
+    await views.rename(warehouse, body.source, body.destination);
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: NamespaceParams }>('/v1/:prefix/namespaces/:namespace/register-view', async (request, reply) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const body = validateBody<Schemas['RegisterViewRequest']>('RegisterViewRequest', request.body);
+    return sendView(reply, await views.register(warehouse, decodeNamespace(request.params.namespace), body));
+  });
+}
