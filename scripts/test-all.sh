@@ -215,7 +215,7 @@ if wants gc && [[ -n "$VENV" && -n "$PG_URL" ]]; then
     GC_MODEL_EMBEDDED=1 GC_MODEL_STEPS="${GC_MODEL_EMBEDDED_STEPS:-200}"
 fi
 
-# The REST compatibility kit (Iceberg's Java CatalogTests through RESTCatalog). It creates
+# The REST compatibility kit (Iceberg's Java CatalogTests and ViewCatalogTests through RESTCatalog). It creates
 # tables at fixed locations under /tmp, so its catalog's warehouse root is /tmp. One test is
 # excluded because it contradicts this catalog's design: it deletes a table's metadata file
 # and expects the next load to fail, while this catalog serves metadata from Postgres.
@@ -223,7 +223,7 @@ RCK_EXCLUDED='.*testLoadTableWithMissingMetadataFile.*'
 if wants rck && [[ -n "$PG_URL" ]]; then
   if uri="$(start_catalog rck CATALOG_DATABASE_URL="$(new_database rck)" CATALOG_WAREHOUSE_LOCATION=file:///tmp)"; then
     log "REST compatibility kit against $uri (excluded: $RCK_EXCLUDED)"
-    "$ENV_SCRIPTS/run-rck.sh" "$uri" default --exclude-methodname "$RCK_EXCLUDED" | tee "$RESULTS/rck.out"
+    RCK_INCLUDE_VIEWS=1 "$ENV_SCRIPTS/run-rck.sh" "$uri" default --exclude-methodname "$RCK_EXCLUDED" | tee "$RESULTS/rck.out"
     summary="$(grep -E '^RCK: [0-9]+ passed' "$RESULTS/rck.out" | tail -1)"
     if [[ -n "$summary" ]]; then
       awk '{print $2, $4, $6}' <<<"$summary" > "$RESULTS/rck.counts"

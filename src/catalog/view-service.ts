@@ -37,6 +37,9 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 
 class LostRace extends Error {}
 
+/** The metadata file's URI as the stores take it: a `file:/x` spelling kept for the client is `file:///x`. */
+const storedAt = (view: CurrentView) => view.record.metadataLocation.replace(/^file:\/(?!\/)/i, 'file:///');
+
 export function serializeViewMetadata(metadata: ViewMetadata): string {
   return stringifyJson(toViewDocument(metadata));
 }
@@ -57,7 +60,14 @@ export function viewVersion(
   metadata: ViewMetadata,
 ): CurrentView {
   const writePath = metadata.properties[WRITE_METADATA_PATH];
-  const directory = writePath !== undefined ? locations.confine(warehouse, writePath) : `${location}/metadata`;
+  let directory = `${location}/metadata`;
+  if (writePath !== undefined) {
+    // Spelled as the client spelled it when that differs only in file:/ against file:///
+    // (engines compare the metadata location with the path they asked for).
+    const normalized = locations.confine(warehouse, writePath);
+    const given = writePath.trim().replace(/\/+$/, '');
+    directory = given.replace(/^file:\/(?!\/)/i, 'file:///') === normalized ? given : normalized;
+  }
   const metadataJson = serializeViewMetadata(metadata);
   return {
     metadata,
@@ -133,7 +143,7 @@ export class ViewService {
     try {
       await this.db.transaction().execute((tx) => insertView(tx, view.record));
     } catch (error) {
-      if (!mayHaveCommitted(error)) await this.store.delete([view.record.metadataLocation]).catch(() => undefined);
+      if (!mayHaveCommitted(error)) await this.store.delete([storedAt(view)]).catch(() => undefined);
       if (isUniqueViolation(error)) throw await nameTakenAfterRace(this.db, warehouse, 'view', identifier);
       throw error;
     }
@@ -160,7 +170,7 @@ export class ViewService {
         if (!(await compareAndSwapView(this.db, current.record.version, next.record))) throw new LostRace();
         return next;
       } catch (error) {
-        if (!mayHaveCommitted(error)) await this.store.delete([next.record.metadataLocation]).catch(() => undefined);
+        if (!mayHaveCommitted(error)) await this.store.delete([storedAt(next)]).catch(() => undefined);
         if (!(error instanceof LostRace)) throw error;
         if (attempt >= this.options.maxAttempts) {
           throw commitFailed(`Commit failed: the view changed concurrently ${attempt} times in a row; retry the commit`);
@@ -245,9 +255,9 @@ export class ViewService {
   /** Through real directories below the warehouse root only, as table metadata files are written. */
   private async writeFile(warehouse: Warehouse, view: CurrentView): Promise<void> {
     try {
-      await this.store.put(view.record.metadataLocation, view.metadataJson, { root: warehouse.location });
+      await this.store.put(storedAt(view), view.metadataJson, { root: warehouse.location });
     } catch (error) {
-      await this.store.delete([view.record.metadataLocation]).catch(() => undefined);
+      await this.store.delete([storedAt(view)]).catch(() => undefined);
       if (error instanceof RefusedObjectError) throw badRequest(`Cannot write ${view.record.metadataLocation}: ${error.reason}`);
       throw serviceUnavailable(`Could not write view metadata to object storage: ${(error as Error).message}`);
     }

@@ -13,6 +13,8 @@ export class CatalogError extends Error {
 }
 
 export const badRequest = (message: string) => new CatalogError(400, 'BadRequestException', message);
+/** A request the reference implementation refuses with IllegalArgumentException, which Java clients rethrow as such. */
+export const illegalArgument = (message: string) => new CatalogError(400, 'IllegalArgumentException', message);
 export const validationFailed = (message: string) => new CatalogError(400, 'ValidationException', message);
 export const noSuchNamespace = (name: string) =>
   new CatalogError(404, 'NoSuchNamespaceException', `Namespace does not exist: ${name}`);

@@ -8,7 +8,7 @@
 // change), a replace may not drop a dialect unless `replace.drop-dialect.allowed` is true, and
 // only the newest `version.history.num-entries` versions (default 10) are kept.
 import { stringifyJson } from '../json/int64-json.js';
-import { badRequest, commitFailed } from './errors.js';
+import { badRequest, commitFailed, illegalArgument } from './errors.js';
 import type { LocationCheck } from './metadata-builder.js';
 import { removeProperties, setProperties } from './property-updates.js';
 import { sameSchemaStructure, validateSchema } from './schema.js';
@@ -147,7 +147,7 @@ export class ViewMetadataBuilder {
   private assignUuid(uuid: unknown): this {
     if (typeof uuid !== 'string' || uuid === '') throw badRequest('Invalid assign-uuid update: uuid must be a string');
     if (uuid === this.m['view-uuid']) return this;
-    if (!this.isNew) throw badRequest(`Cannot reassign uuid: ${this.m['view-uuid']} to ${uuid}`);
+    if (!this.isNew) throw illegalArgument(`Cannot reassign uuid: ${this.m['view-uuid']} to ${uuid}`);
     this.m['view-uuid'] = uuid;
     this.changed = true;
     return this;
@@ -155,7 +155,7 @@ export class ViewMetadataBuilder {
 
   private upgradeFormatVersion(version: unknown): this {
     if (!isInt(version)) throw badRequest('Invalid upgrade-format-version update: format-version must be an integer');
-    if (version < this.m['format-version']) throw badRequest(`Cannot downgrade v${this.m['format-version']} view to v${version}`);
+    if (version < this.m['format-version']) throw illegalArgument(`Cannot downgrade v${this.m['format-version']} view to v${version}`);
     if (version > VIEW_FORMAT_VERSION) {
       throw badRequest(`Cannot upgrade view to unsupported format version: v${version} (supported: v${VIEW_FORMAT_VERSION})`);
     }
@@ -187,13 +187,13 @@ export class ViewMetadataBuilder {
       version = { ...version, 'schema-id': this.lastAddedSchemaId };
     }
     if (!this.m.schemas.some((s) => s['schema-id'] === version['schema-id'])) {
-      throw badRequest(`Cannot add version with unknown schema: ${version['schema-id']}`);
+      throw illegalArgument(`Cannot add version with unknown schema: ${version['schema-id']}`);
     }
     const dialects = new Set<string>();
     for (const representation of version.representations) {
       if (representation.type.toLowerCase() !== 'sql') continue;
       const dialect = String(representation.dialect).toLowerCase();
-      if (dialects.has(dialect)) throw badRequest(`Invalid view version: Cannot add multiple queries for dialect ${dialect}`);
+      if (dialects.has(dialect)) throw illegalArgument(`Invalid view version: Cannot add multiple queries for dialect ${dialect}`);
       dialects.add(dialect);
     }
     const same = this.m.versions.find((v) => sameViewVersion(v, version));
@@ -220,7 +220,7 @@ export class ViewMetadataBuilder {
     }
     if (id === this.m['current-version-id']) return this;
     const version = this.m.versions.find((v) => v['version-id'] === id);
-    if (!version) throw badRequest(`Cannot set current version to unknown version: ${id}`);
+    if (!version) throw illegalArgument(`Cannot set current version to unknown version: ${id}`);
     this.m['current-version-id'] = id;
     this.historyEntry = { 'version-id': id, 'timestamp-ms': this.addedVersionIds.has(id) ? version['timestamp-ms'] : this.now };
     this.changed = true;

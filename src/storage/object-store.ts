@@ -100,7 +100,8 @@ export class ObjectStoreRouter implements ObjectStore {
   constructor(private readonly byScheme: Record<string, ObjectStore>) {}
 
   private storeFor(uri: string): ObjectStore {
-    const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(uri)?.[1]?.toLowerCase();
+    // file:/x is Hadoop's spelling of file:///x (engines write it; the RCK does).
+    const scheme = (/^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(uri)?.[1] ?? /^(file):\/(?!\/)/i.exec(uri)?.[1])?.toLowerCase();
     const normalized = scheme === 's3a' || scheme === 's3n' ? 's3' : scheme;
     const store = normalized ? this.byScheme[normalized] : undefined;
     if (!store) throw new UnsupportedLocationError(uri);
