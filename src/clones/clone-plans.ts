@@ -95,6 +95,8 @@ export function planTableClone(
     { id: crypto.randomUUID(), warehouseId: ctx.warehouse.id, namespaceId: namespace.id, name, location, version: 0 },
     metadata,
   );
+  // The clone reads files under its source's location, and wherever the source's own came from.
+  version.record.sourceLocations = [...new Set([source.location, ...source.sourceLocations])];
   return {
     source,
     sourceMetadata,

@@ -15,6 +15,7 @@ export interface LockedTable {
   metadataJson: string;
   version: number;
   createdAt: Date;
+  sourceLocations: string[];
 }
 
 type LockedRow = {
@@ -28,6 +29,7 @@ type LockedRow = {
   metadata_json: string;
   version: string | number | bigint;
   created_at: Date | string;
+  source_locations: string[];
 };
 
 const toLocked = (r: LockedRow): LockedTable => ({
@@ -41,6 +43,7 @@ const toLocked = (r: LockedRow): LockedTable => ({
   metadataJson: r.metadata_json,
   version: Number(r.version),
   createdAt: new Date(r.created_at),
+  sourceLocations: r.source_locations,
 });
 
 /**
@@ -64,7 +67,8 @@ export async function lockTables(
     filter = prefix.length === 0 ? sql`true` : sql`n.levels[1:${prefix.length}] = ${prefix}::text[]`;
   }
   const result = await sql<LockedRow>`
-    SELECT t.table_id, t.warehouse_id, t.namespace_id, n.levels, t.name, t.location, t.metadata_location, t.metadata_json, t.version, t.created_at
+    SELECT t.table_id, t.warehouse_id, t.namespace_id, n.levels, t.name, t.location, t.metadata_location, t.metadata_json, t.version,
+      t.created_at, t.source_locations
     FROM iceberg_table t JOIN namespace n ON n.namespace_id = t.namespace_id
     WHERE t.warehouse_id = ${warehouseId} AND t.dropped_at IS NULL AND t.kind = ${options.kind ?? 'table'} AND ${filter}
     ORDER BY t.table_id

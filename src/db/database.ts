@@ -44,6 +44,8 @@ export interface IcebergTableTable {
   dropped_namespace: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
   /** 'table' or 'view': both live in this table and share its names (migrations/20261208000000_views.sql). */
   kind: Generated<'table' | 'view'>;
+  /** Locations of the tables a clone descends from (migrations/20261208010000_source_locations.sql). */
+  source_locations: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface TableLineageTable {

@@ -19,6 +19,8 @@ export interface TableRecord {
   metadataLocation: string;
   metadataJson: string;
   version: number;
+  /** Where files it may read lie besides its location: the locations of the tables it was cloned from. */
+  sourceLocations?: string[];
 }
 
 const headColumns = [
@@ -31,6 +33,7 @@ const headColumns = [
   'iceberg_table.format_version',
   'iceberg_table.metadata_location',
   'iceberg_table.version',
+  'iceberg_table.source_locations',
 ] as const;
 
 type Row = {
@@ -43,6 +46,7 @@ type Row = {
   format_version: number;
   metadata_location: string;
   version: string | number | bigint;
+  source_locations: string[];
 };
 
 const toHead = (row: Row): TableHead => ({
@@ -55,6 +59,7 @@ const toHead = (row: Row): TableHead => ({
   formatVersion: row.format_version,
   metadataLocation: row.metadata_location,
   version: Number(row.version),
+  sourceLocations: row.source_locations,
 });
 
 // Every request on a table starts with this query, so its SQL is built once, not per call.
@@ -143,6 +148,7 @@ export async function insertTable(tx: Tx, { record, metadata }: TableWrite, opti
       metadata_json: record.metadataJson,
       version: record.version,
       expires_at: options.expiresAt ?? null,
+      source_locations: sql<string[]>`${record.sourceLocations ?? []}::text[]`,
     })
     .execute();
   await insertMetadataFile(tx, record);

@@ -3,6 +3,12 @@
 // every table answer carries them too, under the same keys (Java's S3FileIO and Trino read
 // `s3.*`, PyIceberg `s3.*` and `client.region`). Never credentials: those belong to
 // credential vending.
+//
+// DuckDB also scopes those settings to the table's location, while a clone's files lie under
+// its source's location (and the source's source's). So an S3 table answer lists every
+// prefix its files may lie under in `storage-credentials`, each with the same settings (and,
+// still, no keys): DuckDB builds one scoped secret per entry, and clients that pick the
+// longest matching prefix (Java, PyIceberg) get the same settings whichever they pick.
 import type { Config } from '../config.js';
 
 export type StorageConfig = Readonly<Record<string, string>>;
@@ -20,6 +26,28 @@ export function storageConfigFor(location: string, s3: Config['s3']): StorageCon
   return Object.freeze(settings);
 }
 
+const WRITE_PATH_PROPERTIES = ['write.data.path', 'write.metadata.path'] as const;
+
+/**
+ * Where a table's files may lie: its location, the data and metadata paths it writes to when
+ * set, and the locations of the tables it was cloned from. Each ends with a slash, so a
+ * prefix never takes in a sibling directory whose name merely starts the same.
+ */
+export function tableFilePrefixes(location: string, sourceLocations: readonly string[], properties: Readonly<Record<string, string>>): string[] {
+  const paths = [location, ...WRITE_PATH_PROPERTIES.map((p) => properties[p]).filter((p) => typeof p === 'string'), ...sourceLocations];
+  return [...new Set(paths.map((p) => `${p.trim().replace(/\/+$/, '')}/`))];
+}
+
+/** The parts of a table answer that depend on where its files lie, as JSON text. */
+export interface StorageAnswer {
+  /** The `config` object. */
+  config: string;
+  /** `,"storage-credentials":[...]` to follow it, or nothing (local tables). */
+  credentials: string;
+  /** What the ETag hashes of them. */
+  etagPart: string;
+}
+
 /** Precomputed per URI scheme, so the hot loadTable path does no work for it. */
 export class StorageConfigs {
   private readonly s3Settings: StorageConfig;
@@ -30,24 +58,19 @@ export class StorageConfigs {
     this.s3Json = JSON.stringify(this.s3Settings);
   }
 
-  private isS3(location: string) {
+  isS3(location: string): boolean {
     return /^s3[an]?:\/\//i.test(location);
   }
 
-  forLocation(location: string): StorageConfig {
-    return this.isS3(location) ? this.s3Settings : EMPTY;
-  }
-
-  /** The JSON text of `forLocation`, for answers assembled as text. */
-  jsonForLocation(location: string): string {
-    return this.isS3(location) ? this.s3Json : '{}';
-  }
-
   /**
-   * Part of a table answer's ETag: the answer includes the config, so a catalog restarted
-   * with other S3 settings must not have a client keep a cached answer as current.
+   * `config` and `storage-credentials` for a table whose files lie under `prefixes` (the first
+   * is its location). The ETag covers both: a catalog restarted with other S3 settings must
+   * not have a client keep a cached answer as current.
    */
-  etagPartFor(location: string): string {
-    return this.isS3(location) ? this.s3Json : '';
+  answerFor(prefixes: readonly string[]): StorageAnswer {
+    if (!this.isS3(prefixes[0] ?? '')) return { config: '{}', credentials: '', etagPart: '' };
+    const entries = prefixes.filter((p) => this.isS3(p)).map((prefix) => ({ prefix, config: this.s3Settings }));
+    const credentials = `,"storage-credentials":${JSON.stringify(entries)}`;
+    return { config: this.s3Json, credentials, etagPart: this.s3Json + credentials };
   }
 }

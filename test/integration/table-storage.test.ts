@@ -141,4 +141,33 @@ describe('table storage config on S3', { skip: noPostgres || (s3Endpoint ? false
       await other.close();
     }
   });
+
+  test('storage-credentials name every prefix a table reads from: a clone of a clone has its ancestors, even after one is purged', async () => {
+    const prefixesOf = (answer: { body: { 'storage-credentials'?: { prefix: string; config: unknown }[] } }) =>
+      (answer.body['storage-credentials'] ?? []).map((c) => c.prefix);
+    const base = await client.createTable(['lake'], { name: 'base', schema: simpleSchema });
+    const baseLocation = `${base.body.metadata.location}/`;
+    assert.deepEqual(prefixesOf(base), [baseLocation]);
+    const clone = (from: string, to: string) =>
+      client.request('POST', `/ext/v1/default/namespaces/lake/tables/${from}/clone`, { destination: { namespace: ['lake'], name: to } });
+    const child = await clone('base', 'child');
+    assert.equal(child.status, 200, JSON.stringify(child.body));
+    assert.deepEqual(prefixesOf(child), [`${child.body.metadata.location}/`, baseLocation]);
+    const childLocation = `${child.body.metadata.location}/`;
+    assert.equal((await clone('child', 'grandchild')).status, 200);
+    // The middle table goes for good; its descendant still reads files under both ancestors.
+    assert.equal((await client.request('DELETE', `${client.tablePath(['lake'], 'child')}?purgeRequested=true`)).status, 204);
+    const run = await client.request('POST', '/ext/v1/gc/runs', { wait: true });
+    assert.equal(run.body.status, 'succeeded', JSON.stringify(run.body));
+    assert.ok(run.body.counts['tables-purged'] >= 1, JSON.stringify(run.body.counts));
+    const loaded = await client.loadTable(['lake'], 'grandchild');
+    const prefixes = prefixesOf(loaded);
+    assert.equal(prefixes[0], `${loaded.body.metadata.location}/`);
+    assert.deepEqual(prefixes.slice(1).sort(), [baseLocation, childLocation].sort());
+    for (const entry of loaded.body['storage-credentials']) assert.deepEqual(entry.config, expected);
+    // A table that writes its data elsewhere names that prefix too.
+    const moved = await client.commit(['lake'], 'base', [], [{ action: 'set-properties', updates: { 'write.data.path': `${warehouseLocation}/lake/base_data` } }]);
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    assert.deepEqual(prefixesOf(await client.loadTable(['lake'], 'base')), [baseLocation, `${warehouseLocation}/lake/base_data/`]);
+  });
 });

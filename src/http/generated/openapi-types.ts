@@ -1353,7 +1353,11 @@ export interface components {
          *     configuration. For a table on S3 `config` holds the client-facing `s3.endpoint` (when
          *     configured), `s3.region`, `client.region` and `s3.path-style-access`, the same as
          *     `/v1/config` defaults (some engines, DuckDB among them, read only this); never
-         *     credentials. For a local table it is empty. The ETag covers it.
+         *     credentials. For a local table it is empty. For an S3 table `storage-credentials` lists
+         *     every prefix the table's files may lie under (its location, its `write.data.path` and
+         *     `write.metadata.path`, and the locations of the tables it was cloned from), each with
+         *     the same settings and no keys: DuckDB scopes its S3 settings by these prefixes, and a
+         *     clone reads files under its source's location. The ETag covers both.
          */
         LoadTableResult: {
             /** @description URI of the current metadata file; null for a staged (not yet committed) table. */

@@ -2,7 +2,7 @@
 // route the Iceberg REST spec adds later. Thin: decode, call, reply.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDependencies } from '../../app.js';
-import { StorageConfigs } from '../storage-config.js';
+import { StorageConfigs, tableFilePrefixes } from '../storage-config.js';
 import type { CloneResult } from '../../clones/clone-service.js';
 import type { CloneListing } from '../../db/clone-repository.js';
 import { MAX_EXPIRES_AT_MS } from '../../clones/expiry.js';
@@ -49,14 +49,14 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
     const source = { namespace: decodeNamespace(request.params.namespace), name: request.params.table };
     const result = await clones.cloneTable(warehouse, source, body);
     const [clone] = result.tables;
+    const answer = storage.answerFor(tableFilePrefixes(clone.record.location, clone.record.sourceLocations ?? [], clone.metadata.properties));
     const extra = {
-      config: storage.forLocation(clone.record.location),
       'operation-id': result.operationId,
       'expires-at': iso(clone.expiresAt),
       lineage: { namespace: clone.source.namespace, name: clone.source.name, 'snapshot-id': clone.source.snapshotId, point: body.point ?? {} },
     };
     // The metadata document goes out as serialised (int64 ids exact); the rest is plain JSON.
-    const head = `{"metadata-location":${JSON.stringify(clone.record.metadataLocation)},"metadata":${clone.metadataJson},`;
+    const head = `{"metadata-location":${JSON.stringify(clone.record.metadataLocation)},"metadata":${clone.metadataJson},"config":${answer.config}${answer.credentials},`;
     return sendJson(reply, head + stringifyJson(extra).slice(1));
   });
 

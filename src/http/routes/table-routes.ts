@@ -9,7 +9,8 @@ import { toMetadataDocument } from '../../iceberg/metadata-document.js';
 import { stringifyJson } from '../../json/int64-json.js';
 import { COMPRESSION_THRESHOLD_BYTES, LOAD_BODY_VARIANTS, preferredCoding } from '../compression.js';
 import { decodeNamespace } from '../identifiers.js';
-import { StorageConfigs } from '../storage-config.js';
+import { StorageConfigs, tableFilePrefixes, type StorageAnswer } from '../storage-config.js';
+import type { TableMetadata } from '../../iceberg/table-metadata.js';
 import type { GivenMembers, Schemas } from '../request-types.js';
 import { matchingTag } from './etags.js';
 import { pageRequest, type PageQuery } from './paging.js';
@@ -26,9 +27,9 @@ function etagOf(metadataLocation: string, mode: SnapshotMode, configPart: string
 }
 
 /** The stored document is sent as stored: no parse and re-serialise on the hot path. */
-function loadResultJson(metadataLocation: string | null, metadataJson: string, configJson: string): string {
+function loadResultJson(metadataLocation: string | null, metadataJson: string, storage: StorageAnswer): string {
   if (typeof metadataJson !== 'string' || metadataJson === '') throw new Error('table metadata document is missing');
-  return `{"metadata-location":${JSON.stringify(metadataLocation)},"metadata":${metadataJson},"config":${configJson}}`;
+  return `{"metadata-location":${JSON.stringify(metadataLocation)},"metadata":${metadataJson},"config":${storage.config}${storage.credentials}}`;
 }
 
 function sendJson(reply: FastifyReply, json: string | Buffer) {
@@ -52,8 +53,9 @@ function parseBoolean(raw: string | undefined, name: string): boolean {
 export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies): void {
   const { tables, warehouses, validateBody } = deps;
   const storage = new StorageConfigs(deps.config.s3);
-  const etag = (metadataLocation: string, mode: SnapshotMode, tableLocation: string) =>
-    etagOf(metadataLocation, mode, storage.etagPartFor(tableLocation));
+  /** What an answer about this table version says of storage (storage-config.ts). */
+  const storageOf = (table: { location: string; sourceLocations?: string[] }, metadata: TableMetadata) =>
+    storage.answerFor(tableFilePrefixes(table.location, table.sourceLocations ?? [], metadata.properties));
 
   app.get<{ Params: NamespaceParams; Querystring: PageQuery }>('/v1/:prefix/namespaces/:namespace/tables', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
@@ -68,8 +70,9 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     const body = validateBody<GivenMembers<Schemas['CreateTableRequest']>>('CreateTableRequest', request.body);
     const created = await tables.create(warehouse, decodeNamespace(request.params.namespace), body);
     const location = created.staged ? null : created.record.metadataLocation;
-    if (location) reply.header('etag', etag(location, 'all', created.record.location));
-    return sendJson(reply, loadResultJson(location, created.metadataJson, storage.jsonForLocation(created.record.location)));
+    const answer = storageOf(created.record, created.metadata);
+    if (location) reply.header('etag', etagOf(location, 'all', answer.etagPart));
+    return sendJson(reply, loadResultJson(location, created.metadataJson, answer));
   });
 
   const loadTable = async (params: TableParams, query: { snapshots?: string }, headers: FastifyRequest['headers'], reply: FastifyReply) => {
@@ -77,7 +80,9 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     const warehouse = await warehouses.byPrefix(params.prefix);
     const mode = parseSnapshotMode(query.snapshots);
     const table = await tables.load(warehouse, decodeNamespace(params.namespace), params.table);
-    const tag = etag(table.head.metadataLocation, mode, table.head.location);
+    // Local tables answer no storage settings: their document need not be parsed for them.
+    const answer = storage.isS3(table.head.location) ? storageOf(table.head, table.metadata()) : storage.answerFor([table.head.location]);
+    const tag = etagOf(table.head.metadataLocation, mode, answer.etagPart);
     reply.header('etag', tag);
     const match = matchingTag(ifNoneMatch, tag);
     if (match) {
@@ -86,9 +91,8 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
       return reply.code(304).send();
     }
     const location = table.head.metadataLocation;
-    const config = storage.jsonForLocation(table.head.location);
     if (mode === 'all') {
-      const build = (json: string) => loadResultJson(location, json, config);
+      const build = (json: string) => loadResultJson(location, json, answer);
       const plain = table.loadBody(build);
       if (plain.byteLength < COMPRESSION_THRESHOLD_BYTES) return sendJson(reply, plain);
       reply.header('vary', 'accept-encoding');
@@ -99,7 +103,7 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
       return sendJson(reply, table.loadBody(build, LOAD_BODY_VARIANTS[coding]));
     }
     const refsOnly = stringifyJson(toMetadataDocument(tables.refsOnlyMetadata(table)));
-    return sendJson(reply, loadResultJson(location, refsOnly, config));
+    return sendJson(reply, loadResultJson(location, refsOnly, answer));
   };
 
   app.get<{ Params: TableParams; Querystring: { snapshots?: string } }>(
@@ -118,7 +122,7 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     const body = validateBody<GivenMembers<Schemas['CommitTableRequest']>>('CommitTableRequest', request.body);
     const identifier = { namespace: decodeNamespace(request.params.namespace), name: request.params.table };
     const [committed] = await tables.commit(warehouse, [{ identifier, requirements: body.requirements, updates: body.updates }]);
-    reply.header('etag', etag(committed.record.metadataLocation, 'all', committed.record.location));
+    reply.header('etag', etagOf(committed.record.metadataLocation, 'all', storageOf(committed.record, committed.metadata).etagPart));
     return sendJson(
       reply,
       `{"metadata-location":${JSON.stringify(committed.record.metadataLocation)},"metadata":${committed.metadataJson}}`,
@@ -139,8 +143,9 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<GivenMembers<Schemas['RegisterTableRequest']>>('RegisterTableRequest', request.body);
     const registered = await tables.register(warehouse, decodeNamespace(request.params.namespace), body);
-    reply.header('etag', etag(registered.record.metadataLocation, 'all', registered.record.location));
-    return sendJson(reply, loadResultJson(registered.record.metadataLocation, registered.metadataJson, storage.jsonForLocation(registered.record.location)));
+    const answer = storageOf(registered.record, registered.metadata);
+    reply.header('etag', etagOf(registered.record.metadataLocation, 'all', answer.etagPart));
+    return sendJson(reply, loadResultJson(registered.record.metadataLocation, registered.metadataJson, answer));
   });
 
   app.post<{ Params: TableParams }>('/v1/:prefix/namespaces/:namespace/tables/:table/metrics', async (request, reply) => {
