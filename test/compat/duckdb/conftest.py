@@ -128,8 +128,14 @@ def attach(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @pytest.fixture
-def duck(duckdb_extensions: dict[str, Path], tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def duck(
+    duckdb_extensions: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A fresh DuckDB with the catalog attached as `cat`."""
+    # DuckDB 1.5.5 plans a CTAS against a placeholder table without a location and makes its
+    # data directory, "data", relative to the working directory (on any warehouse): keep
+    # that empty directory out of the repository.
+    monkeypatch.chdir(tmp_path)
     con = new_duckdb(duckdb_extensions, tmp_path / "duckdb-extensions")
     attach(con)
     yield con
