@@ -2,7 +2,7 @@
 # The whole test suite, from a fresh clone: `npm test` (and CI's .ci/run) call this.
 #
 #  1. installs what it needs: npm packages, Postgres (Debian), a Python venv with PyIceberg,
-#     PySpark and moto (PyPI), the Iceberg Spark jars (Maven Central);
+#     PySpark, DuckDB with its extensions, and moto (PyPI), the Iceberg Spark jars (Maven Central);
 #  2. static checks: TypeScript, generated OpenAPI types up to date; the image and the Helm
 #     chart (scripts/test-k8s.sh: hadolint, helm lint/template, kubeconform, and the image's
 #     file layout run as the Dockerfile runs it);
@@ -10,12 +10,12 @@
 #  4. starts a real Postgres and a real S3-compatible server (moto) on loopback;
 #  5. integration tests against them;
 #  6. engine suites against a running catalog on each backend: embedded PGlite + local
-#     warehouse, Postgres + local warehouse, Postgres + S3 (PyIceberg on all three, Spark on
-#     the last); the collector's randomized model test (PyIceberg, kill -9) on local and S3;
+#     warehouse, Postgres + local warehouse, Postgres + S3 (PyIceberg and DuckDB on all three,
+#     Spark on the last); the collector's randomized model test (PyIceberg, kill -9) on local and S3;
 #     the API fuzzer (schemathesis) on the embedded default and on Postgres;
 #  7. stops everything it started and prints one total line: "N passed, N failed, N skipped".
 #
-# Set TEST_ONLY to a space-separated subset of: static k8s unit integration pyiceberg spark gc rck fuzz
+# Set TEST_ONLY to a space-separated subset of: static k8s unit integration pyiceberg spark duckdb gc rck fuzz
 # The fuzzer runs a fixed seed and prints it; FUZZ_SEED=<n> replays one, FUZZ_SEED=random draws one,
 # FUZZ_MAX_EXAMPLES and FUZZ_MAX_TIME (seconds per backend) make it longer.
 set -uo pipefail
@@ -26,7 +26,7 @@ ENV_SCRIPTS="$ROOT/scripts/test-env"
 RUN_DIR="$(mktemp -d /tmp/catalog-test.XXXXXX)"
 RESULTS="$RUN_DIR/results"
 mkdir -p "$RESULTS"
-STAGES="${TEST_ONLY:-static k8s unit integration pyiceberg spark gc rck fuzz}"
+STAGES="${TEST_ONLY:-static k8s unit integration pyiceberg spark duckdb gc rck fuzz}"
 
 log() { printf '\n=== %s\n' "$*"; }
 wants() { [[ " $STAGES " == *" $1 "* ]]; }
@@ -104,7 +104,7 @@ fi
 
 # --- 4. services ------------------------------------------------------------------------
 needs_services=false
-for stage in integration pyiceberg spark gc rck fuzz; do wants "$stage" && needs_services=true; done
+for stage in integration pyiceberg spark duckdb gc rck fuzz; do wants "$stage" && needs_services=true; done
 PG_URL=""; S3_ENDPOINT=""; VENV=""
 if $needs_services; then
   log "starting Postgres and the S3-compatible server on loopback"
@@ -174,28 +174,34 @@ print(total - failed - skipped, failed, skipped)
 EOF
 }
 
-if [[ -n "$VENV" ]] && { wants pyiceberg || wants spark; }; then
-  if wants pyiceberg; then
+# PyIceberg and DuckDB share each backend's catalog (every test works in its own namespaces).
+if [[ -n "$VENV" ]] && { wants pyiceberg || wants spark || wants duckdb; }; then
+  if wants pyiceberg || wants duckdb; then
     if uri="$(start_catalog embedded)"; then
-      run_pytest pyiceberg-embedded test/compat/pyiceberg "$uri"
-    else record_failure pyiceberg-embedded "catalog did not start"; fi
+      wants pyiceberg && run_pytest pyiceberg-embedded test/compat/pyiceberg "$uri"
+      wants duckdb && run_pytest duckdb-embedded test/compat/duckdb "$uri"
+    else record_failure catalog-embedded "catalog did not start"; fi
   fi
-  if [[ -n "$PG_URL" ]] && wants pyiceberg; then
+  if [[ -n "$PG_URL" ]] && { wants pyiceberg || wants duckdb; }; then
     if uri="$(start_catalog pg-local CATALOG_DATABASE_URL="$(new_database local)")"; then
-      run_pytest pyiceberg-postgres-local test/compat/pyiceberg "$uri"
-    else record_failure pyiceberg-postgres-local "catalog did not start"; fi
+      wants pyiceberg && run_pytest pyiceberg-postgres-local test/compat/pyiceberg "$uri"
+      wants duckdb && run_pytest duckdb-postgres-local test/compat/duckdb "$uri"
+    else record_failure catalog-postgres-local "catalog did not start"; fi
   fi
   if [[ -n "$PG_URL" && -n "$S3_ENDPOINT" ]]; then
     s3_env=(CATALOG_DATABASE_URL="$(new_database s3)" CATALOG_WAREHOUSE_LOCATION=s3://warehouse/catalog
             CATALOG_S3_ENDPOINT="$S3_ENDPOINT" CATALOG_S3_PATH_STYLE=true CATALOG_S3_REGION=us-east-1)
     if uri="$(start_catalog pg-s3 "${s3_env[@]}")"; then
       wants pyiceberg && run_pytest pyiceberg-postgres-s3 test/compat/pyiceberg "$uri" S3_ENDPOINT="$S3_ENDPOINT"
+      # DuckDB's suite gives DuckDB the credentials only; endpoint, region and path style
+      # must come from the catalog's table answers.
+      wants duckdb && run_pytest duckdb-postgres-s3 test/compat/duckdb "$uri" S3_ENDPOINT="$S3_ENDPOINT"
       if wants spark; then
         if SPARK_JARS="$("$ENV_SCRIPTS/ensure-spark-jars.sh")"; then
           run_pytest spark-postgres-s3 test/compat/spark "$uri" S3_ENDPOINT="$S3_ENDPOINT" SPARK_JARS="$SPARK_JARS"
         else record_failure spark "could not fetch the Iceberg Spark jars"; fi
       fi
-    else record_failure pyiceberg-postgres-s3 "catalog did not start"; fi
+    else record_failure catalog-postgres-s3 "catalog did not start"; fi
   fi
 fi
 
