@@ -134,7 +134,7 @@ def _sanitize(name: str) -> str:
 
 
 def drop_namespace_tree(spark, ns: str) -> None:
-    """Best-effort: drop every table (purging data), child namespace, then ns."""
+    """Best-effort: drop every table (purging data), view, child namespace, then ns."""
     try:
         for row in spark.sql(f"SHOW NAMESPACES IN {CATALOG}.{ns}").collect():
             drop_namespace_tree(spark, row[0])
@@ -152,6 +152,16 @@ def drop_namespace_tree(spark, ns: str) -> None:
             spark.sql(f"DROP TABLE IF EXISTS {CATALOG}.{ns}.{table} PURGE")
         except Exception as exc:
             warnings.warn(f"cleanup: could not drop {ns}.{table}: {str(exc)[:500]}")
+    try:
+        views = [r["viewName"] for r in spark.sql(f"SHOW VIEWS IN {CATALOG}.{ns}").collect()]
+    except Exception as exc:
+        warnings.warn(f"cleanup: could not list views in {ns}: {str(exc)[:500]}")
+        views = []
+    for view in views:
+        try:
+            spark.sql(f"DROP VIEW IF EXISTS {CATALOG}.{ns}.{view}")
+        except Exception as exc:
+            warnings.warn(f"cleanup: could not drop view {ns}.{view}: {str(exc)[:500]}")
     try:
         spark.sql(f"DROP NAMESPACE IF EXISTS {CATALOG}.{ns}")
     except Exception as exc:
