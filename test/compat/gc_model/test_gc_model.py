@@ -1,7 +1,8 @@
 """The collector's randomized model test (design: clones-and-gc.md, "How to test it").
 
 Random sequences of create, append, delete rows, overwrite, tag, branch, add_files of one file
-to two tables under two spellings (shared_files.py), table and namespace
+to two tables under two spellings (shared_files.py), views created, replaced and dropped
+(views.py; namespace clones copy them), table and namespace
 clones (at points in time, some with a TTL), expiry, drop, undrop, TTL expiry, collection
 runs and `kill -9` of the server (mid-commit and mid-collection) run against a real catalog
 on Postgres, written and read by PyIceberg. After every step, the files every live or
@@ -32,6 +33,7 @@ from pyiceberg.exceptions import NoSuchTableError
 from pyiceberg.expressions import In
 
 import shared_files
+import views
 from reachability import Reachability, local_files, s3_files, union
 
 SCHEMA = pa.schema([pa.field("id", pa.int64(), nullable=False), pa.field("v", pa.string())])
@@ -137,6 +139,9 @@ class Scenario:
 
     def step_add_files(self) -> None:
         shared_files.add_files(self)
+
+    def step_view(self) -> None:
+        views.step(self)
 
     def step_tag(self) -> None:
         key = self.pick_live()
@@ -315,8 +320,13 @@ class Scenario:
                 sets.append(self.reach.files_of(table.metadata_location, table.metadata))
         status, answer = self.server.request("GET", f"/ext/v1/{self.warehouse}/dropped-tables")
         assert status == 200
+        dropped_views = []
         for t in answer["dropped-tables"]:
-            sets.append(self.reach.files_of(t["metadata-location"]))
+            if t.get("kind") == "view":
+                dropped_views.append(t["metadata-location"])
+            else:
+                sets.append(self.reach.files_of(t["metadata-location"]))
+        sets.append(views.reachable(self, dropped_views))
         return union(sets)
 
     def check_nothing_lost(self) -> set[str]:
@@ -358,6 +368,7 @@ STEPS = [
     ("overwrite", 5),
     ("tag", 6),
     ("add_files", 4),
+    ("view", 5),
     ("clone_table", 8),
     ("clone_namespace", 2),
     ("expire", 9),
