@@ -2,7 +2,7 @@
 import type { Db } from '../db/database.js';
 import { findNamespace } from '../db/namespace-repository.js';
 import { isUniqueViolation } from '../db/postgres-errors.js';
-import { findTable, listTables, markTableDropped, renameTable, type TableRecord } from '../db/table-repository.js';
+import { findTable, markTableDropped, renameTable, type TableRecord } from '../db/table-repository.js';
 import type { CurrentTable, TableDocuments } from './table-documents.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
 import { badRequest, noSuchNamespace, noSuchTable, serviceUnavailable } from '../iceberg/errors.js';
@@ -15,7 +15,8 @@ import { findNameHolder } from '../db/view-repository.js';
 import { nameTaken, nameTakenAfterRace, renameTargetTaken, requireFreeName } from './name-conflicts.js';
 import { readRegisteredMetadata } from './registered-file.js';
 import { namespaceName, tableName, type TableIdentifier } from './identifiers.js';
-import { decodePageToken, encodePageToken, pageWindow, type PageRequest } from './pagination.js';
+import { listNamesIn } from './name-listing.js';
+import type { PageRequest } from './pagination.js';
 import { serializeMetadata, tableVersion, type CommittedTable, type TableChange, type TableCommitter } from './table-commit.js';
 import type { TableLocations } from './table-locations.js';
 
@@ -26,8 +27,6 @@ export interface CreateTableInput extends Omit<NewTableRequest, 'location'> {
 }
 
 export type SnapshotMode = 'all' | 'refs';
-
-const isString = (v: unknown): v is string => typeof v === 'string';
 
 export class TableService {
   constructor(
@@ -45,17 +44,8 @@ export class TableService {
     return namespace;
   }
 
-  async list(warehouse: Warehouse, levels: string[], page: PageRequest) {
-    const namespace = await this.requireNamespace(warehouse, levels);
-    const window = pageWindow(page);
-    const after = page.pageToken ? decodePageToken(page.pageToken, isString) : undefined;
-    const rows = await listTables(this.db, namespace.id, { after, limit: window.limit && window.limit + 1 });
-    const more = window.limit !== undefined && rows.length > window.limit;
-    const names = (more ? rows.slice(0, window.limit) : rows).map((r) => r.name);
-    return {
-      identifiers: names.map((name) => ({ namespace: levels, name })),
-      nextPageToken: window.paged ? (more ? encodePageToken(names[names.length - 1]) : null) : undefined,
-    };
+  list(warehouse: Warehouse, levels: string[], page: PageRequest) {
+    return listNamesIn(this.db, warehouse, levels, 'table', page);
   }
 
   /** The stored table; a missing namespace is reported as a missing table (spec: loadTable, Spark relies on it). */

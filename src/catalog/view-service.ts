@@ -9,7 +9,7 @@ import type { Db } from '../db/database.js';
 import { findNamespace, type Namespace } from '../db/namespace-repository.js';
 import { isUniqueViolation, mayHaveCommitted } from '../db/postgres-errors.js';
 import { markTableDropped, renameTable } from '../db/table-repository.js';
-import { compareAndSwapView, findNameHolder, findView, insertView, listViews, type ViewRecord } from '../db/view-repository.js';
+import { compareAndSwapView, findNameHolder, findView, insertView, type ViewRecord } from '../db/view-repository.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
 import { badRequest, commitFailed, noSuchNamespace, noSuchView, serviceUnavailable } from '../iceberg/errors.js';
 import { checkViewRequirements, newViewMetadata, ViewMetadataBuilder, type CreateViewInput, type ViewUpdate } from '../iceberg/view-builder.js';
@@ -19,7 +19,8 @@ import { RefusedObjectError, type ObjectStore } from '../storage/object-store.js
 import { namespaceName, tableName, type TableIdentifier } from './identifiers.js';
 import { requireValidName } from './name-limits.js';
 import { nameTakenAfterRace, renameTargetTaken, requireFreeName } from './name-conflicts.js';
-import { decodePageToken, encodePageToken, pageWindow, type PageRequest } from './pagination.js';
+import { listNamesIn } from './name-listing.js';
+import type { PageRequest } from './pagination.js';
 import { readRegisteredMetadata } from './registered-file.js';
 import type { TableLocations } from './table-locations.js';
 
@@ -32,8 +33,6 @@ export interface CurrentView {
   /** The document text, as stored and as served. */
   metadataJson: string;
 }
-
-const isString = (v: unknown): v is string => typeof v === 'string';
 
 class LostRace extends Error {}
 
@@ -97,17 +96,8 @@ export class ViewService {
     return namespace;
   }
 
-  async list(warehouse: Warehouse, levels: string[], page: PageRequest) {
-    const namespace = await this.requireNamespace(warehouse, levels);
-    const window = pageWindow(page);
-    const after = page.pageToken ? decodePageToken(page.pageToken, isString) : undefined;
-    const rows = await listViews(this.db, namespace.id, { after, limit: window.limit && window.limit + 1 });
-    const more = window.limit !== undefined && rows.length > window.limit;
-    const names = (more ? rows.slice(0, window.limit) : rows).map((r) => r.name);
-    return {
-      identifiers: names.map((name) => ({ namespace: levels, name })),
-      nextPageToken: window.paged ? (more ? encodePageToken(names[names.length - 1]) : null) : undefined,
-    };
+  list(warehouse: Warehouse, levels: string[], page: PageRequest) {
+    return listNamesIn(this.db, warehouse, levels, 'view', page);
   }
 
   /** A missing namespace is reported as a missing view, as for tables. */

@@ -88,9 +88,11 @@ export async function readTableDocument(
   return row && { metadataLocation: row.metadata_location, metadataJson: row.metadata_json, version: Number(row.version) };
 }
 
-export async function listTables(
+/** Names of the live tables or views of a namespace, in order, after `page.after`. */
+export async function listNames(
   db: DbOrTx,
   namespaceId: string,
+  kind: 'table' | 'view',
   page: { after?: string; limit?: number },
 ): Promise<{ name: string }[]> {
   let query = db
@@ -98,7 +100,7 @@ export async function listTables(
     .select('name')
     .where('namespace_id', '=', namespaceId)
     .where('dropped_at', 'is', null)
-    .where('kind', '=', 'table')
+    .where('kind', '=', kind)
     .orderBy('name');
   if (page.after !== undefined) query = query.where('name', '>', page.after);
   if (page.limit) query = query.limit(page.limit);

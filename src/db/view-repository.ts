@@ -63,19 +63,6 @@ export async function findNameHolder(
   return result.rows[0]?.kind;
 }
 
-export async function listViews(db: DbOrTx, namespaceId: string, page: { after?: string; limit?: number }): Promise<{ name: string }[]> {
-  let query = db
-    .selectFrom('iceberg_table')
-    .select('name')
-    .where('namespace_id', '=', namespaceId)
-    .where('dropped_at', 'is', null)
-    .where('kind', '=', 'view')
-    .orderBy('name');
-  if (page.after !== undefined) query = query.where('name', '>', page.after);
-  if (page.limit) query = query.limit(page.limit);
-  return query.execute();
-}
-
 /** A new view row and its metadata-file row (the root of its metadata file). */
 export async function insertView(tx: Tx, record: ViewRecord, options: { expiresAt?: Date | null } = {}): Promise<void> {
   await tx
