@@ -12,9 +12,11 @@
 //   outside its own subtree.
 // A namespace created later whose default falls under an explicit location is not refused
 // (a name alone decides its default); its tables still never share a directory, since every
-// table directory is checked for overlap and carries a random id. Concurrent updates are not
-// serialised against each other: two racing updates may both pass (the same holds for two
-// tables created at once with overlapping explicit locations).
+// table directory is checked for overlap and carries a random id. Explicit locations of one
+// warehouse are checked one transaction at a time (an advisory lock held to its end), so two
+// racing updates cannot both pass; two tables created at once with overlapping explicit
+// locations still can.
+import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
 import { findTableInTheWayOfNamespace, listNamespaceTree, type Namespace } from '../db/namespace-repository.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
@@ -42,6 +44,8 @@ const isPrefix = (prefix: string[], levels: string[]) => prefix.length <= levels
  */
 export async function checkNamespaceLocation(db: DbOrTx, warehouse: Warehouse, levels: string[], requested: string): Promise<string> {
   const location = requireWithinWarehouse(warehouse.location, requested);
+  // Held until the caller's transaction ends: the next checker then sees this one's row.
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${`namespace-location:${warehouse.id}`}))`.execute(db);
   // Every namespace of the warehouse is read: location changes are rare, and a default
   // location is computed, so it cannot be matched in SQL.
   for (const other of await listNamespaceTree(db, warehouse.id, [])) {

@@ -100,11 +100,14 @@ export class ViewService {
     return listNamesIn(this.db, warehouse, levels, 'view', page);
   }
 
-  /** A missing namespace is reported as a missing view, as for tables. */
-  async load(warehouse: Warehouse, levels: string[], name: string): Promise<CurrentView> {
+  /**
+   * The stored view, its document as text (served as stored, never parsed on a load). A
+   * missing namespace is reported as a missing view, as for tables.
+   */
+  async load(warehouse: Warehouse, levels: string[], name: string): Promise<ViewRecord> {
     const record = await findView(this.db, warehouse.id, levels, name);
     if (!record) throw noSuchView(tableName(levels, name));
-    return { record, metadata: parseViewDocument(record.metadataJson), metadataJson: record.metadataJson };
+    return record;
   }
 
   async exists(warehouse: Warehouse, levels: string[], name: string): Promise<boolean> {
@@ -143,7 +146,8 @@ export class ViewService {
   /** replaceView: requirements, updates, a new metadata file, the swap; retried on a lost race. */
   async commit(warehouse: Warehouse, levels: string[], name: string, requirements: unknown, updates: ViewUpdate[]): Promise<CurrentView> {
     for (let attempt = 1; ; attempt++) {
-      const current = await this.load(warehouse, levels, name);
+      const record = await this.load(warehouse, levels, name);
+      const current: CurrentView = { record, metadata: parseViewDocument(record.metadataJson), metadataJson: record.metadataJson };
       checkViewRequirements(requirements, current.metadata);
       const builder = new ViewMetadataBuilder(current.metadata, this.options.now(), (l) => this.locations.confine(warehouse, l));
       builder.applyAll(updates);

@@ -1,6 +1,6 @@
 // Views: rows of iceberg_table with kind = 'view' (migrations/20261208000000_views.sql). They
 // share the table rows' names, drops, renames and metadata_file roots; what differs is here.
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { DbOrTx, Tx } from './database.js';
 
 export interface ViewRecord {
@@ -39,13 +39,15 @@ const toRecord = (r: Row): ViewRecord => ({
   version: Number(r.version),
 });
 
-/** The live view with that name, its document included (views are small and rarely loaded). */
+// Every request on a view starts with this query, so its SQL is built once, not per call.
+const FIND_VIEW_SQL = `SELECT t.table_id, t.warehouse_id, t.namespace_id, t.name, t.table_uuid, t.location, t.metadata_location,
+    t.metadata_json, t.version
+  FROM iceberg_table t JOIN namespace n ON n.namespace_id = t.namespace_id
+  WHERE n.warehouse_id = $1 AND n.levels = $2::text[] AND t.name = $3 AND t.dropped_at IS NULL AND t.kind = 'view'`;
+
+/** The live view with that name, its document included (views are small: one query serves a load). */
 export async function findView(db: DbOrTx, warehouseId: string, levels: string[], name: string): Promise<ViewRecord | undefined> {
-  const result = await sql<Row>`
-    SELECT t.table_id, t.warehouse_id, t.namespace_id, t.name, t.table_uuid, t.location, t.metadata_location, t.metadata_json, t.version
-    FROM iceberg_table t JOIN namespace n ON n.namespace_id = t.namespace_id
-    WHERE n.warehouse_id = ${warehouseId} AND n.levels = ${levels}::text[] AND t.name = ${name}
-      AND t.dropped_at IS NULL AND t.kind = 'view'`.execute(db);
+  const result = await db.executeQuery<Row>(CompiledQuery.raw(FIND_VIEW_SQL, [warehouseId, levels, name]));
   const row = result.rows[0];
   return row && toRecord(row);
 }

@@ -127,4 +127,18 @@ describe('namespace locations', { skip: noPostgres }, () => {
     assert.equal((await load(['given_dev'])).location, `${root}/given_dev`);
     assert.equal((await load(['given_dev', 'child'])).location, `${root}/given_dev/child`);
   });
+
+  test('two namespaces racing for one location: never both get it', async () => {
+    let both = 0;
+    for (let i = 0; i < 20; i++) {
+      const pair = [`race_a${i}`, `race_b${i}`];
+      for (const ns of pair) assert.equal((await client.createNamespace([ns])).status, 200);
+      const location = `${root}/contested/${i}`;
+      const answers = await Promise.all(pair.map((ns) => update([ns], { updates: { location } })));
+      for (const answer of answers) assert.ok([200, 400].includes(answer.status), JSON.stringify(answer.body));
+      if (answers.every((a) => a.status === 200)) both += 1;
+      assert.ok(answers.some((a) => a.status === 200), 'one of them gets it');
+    }
+    assert.equal(both, 0, `${both} of 20 races gave both namespaces the same location`);
+  });
 });

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDependencies } from '../../app.js';
-import type { CurrentView } from '../../catalog/view-service.js';
+import type { ViewRecord } from '../../db/view-repository.js';
 import { decodeNamespace } from '../identifiers.js';
 import type { GivenMembers, Schemas } from '../request-types.js';
 import { matchingTag } from './etags.js';
@@ -15,11 +15,11 @@ type ViewParams = NamespaceParams & { view: string };
 const etagOf = (metadataLocation: string) => `"${createHash('sha1').update(`view:${metadataLocation}`).digest('hex')}"`;
 
 /** The stored document is sent as stored. No view-specific client settings yet: `config` is empty. */
-function sendView(reply: FastifyReply, view: CurrentView) {
-  reply.header('etag', etagOf(view.record.metadataLocation));
+function sendView(reply: FastifyReply, view: Pick<ViewRecord, 'metadataLocation' | 'metadataJson'>) {
+  reply.header('etag', etagOf(view.metadataLocation));
   return reply
     .type('application/json; charset=utf-8')
-    .send(`{"metadata-location":${JSON.stringify(view.record.metadataLocation)},"metadata":${view.metadataJson},"config":{}}`);
+    .send(`{"metadata-location":${JSON.stringify(view.metadataLocation)},"metadata":${view.metadataJson},"config":{}}`);
 }
 
 export function registerViewRoutes(app: FastifyInstance, deps: AppDependencies): void {
@@ -36,13 +36,13 @@ export function registerViewRoutes(app: FastifyInstance, deps: AppDependencies):
   app.post<{ Params: NamespaceParams }>('/v1/:prefix/namespaces/:namespace/views', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<GivenMembers<Schemas['CreateViewRequest']>>('CreateViewRequest', request.body);
-    return sendView(reply, await views.create(warehouse, decodeNamespace(request.params.namespace), body));
+    return sendView(reply, (await views.create(warehouse, decodeNamespace(request.params.namespace), body)).record);
   });
 
   app.get<{ Params: ViewParams }>('/v1/:prefix/namespaces/:namespace/views/:view', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const view = await views.load(warehouse, decodeNamespace(request.params.namespace), request.params.view);
-    const tag = etagOf(view.record.metadataLocation);
+    const tag = etagOf(view.metadataLocation);
     const match = matchingTag(request.headers['if-none-match'], tag);
     if (match) return reply.header('etag', match).code(304).send();
     return sendView(reply, view);
@@ -59,7 +59,7 @@ export function registerViewRoutes(app: FastifyInstance, deps: AppDependencies):
     const body = validateBody<GivenMembers<Schemas['CommitViewRequest']>>('CommitViewRequest', request.body);
     const levels = decodeNamespace(request.params.namespace);
     const committed = await views.commit(warehouse, levels, request.params.view, body.requirements, body.updates);
-    return sendView(reply, committed);
+    return sendView(reply, committed.record);
   });
 
   app.delete<{ Params: ViewParams }>('/v1/:prefix/namespaces/:namespace/views/:view', async (request, reply) => {
@@ -78,6 +78,6 @@ export function registerViewRoutes(app: FastifyInstance, deps: AppDependencies):
   app.post<{ Params: NamespaceParams }>('/v1/:prefix/namespaces/:namespace/register-view', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<Schemas['RegisterViewRequest']>('RegisterViewRequest', request.body);
-    return sendView(reply, await views.register(warehouse, decodeNamespace(request.params.namespace), body));
+    return sendView(reply, (await views.register(warehouse, decodeNamespace(request.params.namespace), body)).record);
   });
 }
