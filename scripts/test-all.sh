@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh clone: `npm test` (and CI's .ci/run) call this.
 #
 #  1. installs what it needs: npm packages, Postgres (Debian), a Python venv with PyIceberg,
-#     PySpark and moto (PyPI), the Iceberg Spark jars (Maven Central);
+#     PySpark, Trino's client and moto (PyPI), the Iceberg Spark jars and Trino 476's server
+#     (Maven Central; Trino runs on a Java 24+ JDK, found under /usr/lib/jvm);
 #  2. static checks: TypeScript, generated OpenAPI types up to date; the image and the Helm
 #     chart (scripts/test-k8s.sh: hadolint, helm lint/template, kubeconform, and the image's
 #     file layout run as the Dockerfile runs it);
@@ -11,11 +12,11 @@
 #  5. integration tests against them;
 #  6. engine suites against a running catalog on each backend: embedded PGlite + local
 #     warehouse, Postgres + local warehouse, Postgres + S3 (PyIceberg on all three, Spark on
-#     the last); the collector's randomized model test (PyIceberg, kill -9) on local and S3;
+#     the last, Trino on the last two); the collector's randomized model test (PyIceberg, kill -9) on local and S3;
 #     the API fuzzer (schemathesis) on the embedded default and on Postgres;
 #  7. stops everything it started and prints one total line: "N passed, N failed, N skipped".
 #
-# Set TEST_ONLY to a space-separated subset of: static k8s unit integration pyiceberg spark gc rck fuzz
+# Set TEST_ONLY to a space-separated subset of: static k8s unit integration pyiceberg spark trino gc rck fuzz
 # The fuzzer runs a fixed seed and prints it; FUZZ_SEED=<n> replays one, FUZZ_SEED=random draws one,
 # FUZZ_MAX_EXAMPLES and FUZZ_MAX_TIME (seconds per backend) make it longer.
 set -uo pipefail
@@ -26,7 +27,7 @@ ENV_SCRIPTS="$ROOT/scripts/test-env"
 RUN_DIR="$(mktemp -d /tmp/catalog-test.XXXXXX)"
 RESULTS="$RUN_DIR/results"
 mkdir -p "$RESULTS"
-STAGES="${TEST_ONLY:-static k8s unit integration pyiceberg spark gc rck fuzz}"
+STAGES="${TEST_ONLY:-static k8s unit integration pyiceberg spark trino gc rck fuzz}"
 
 log() { printf '\n=== %s\n' "$*"; }
 wants() { [[ " $STAGES " == *" $1 "* ]]; }
@@ -104,7 +105,7 @@ fi
 
 # --- 4. services ------------------------------------------------------------------------
 needs_services=false
-for stage in integration pyiceberg spark gc rck fuzz; do wants "$stage" && needs_services=true; done
+for stage in integration pyiceberg spark trino gc rck fuzz; do wants "$stage" && needs_services=true; done
 PG_URL=""; S3_ENDPOINT=""; VENV=""
 if $needs_services; then
   log "starting Postgres and the S3-compatible server on loopback"
@@ -174,16 +175,31 @@ print(total - failed - skipped, failed, skipped)
 EOF
 }
 
-if [[ -n "$VENV" ]] && { wants pyiceberg || wants spark; }; then
+# Trino 476 (the server from Maven Central, a Java 24+ JDK): installed once here so that a
+# missing download or JDK fails the stage loudly instead of erroring every test.
+TRINO_ENV=()
+if wants trino; then
+  log "installing Trino 476"
+  if trino_home="$(python3 scripts/test-env/ensure_trino.py)" && trino_java="$(python3 scripts/test-env/ensure_trino.py --java)"; then
+    TRINO_ENV=(TRINO_HOME="$trino_home" TRINO_JAVA_HOME="$trino_java")
+    echo "trino: $trino_home (java: $trino_java)"
+  else
+    record_failure trino "could not install Trino 476 (download from Maven Central, or no Java 24+ JDK under /usr/lib/jvm; TRINO_JAVA_HOME names one): see the error above"
+  fi
+fi
+trino_ready() { wants trino && [[ ${#TRINO_ENV[@]} -gt 0 ]]; }
+
+if [[ -n "$VENV" ]] && { wants pyiceberg || wants spark || trino_ready; }; then
   if wants pyiceberg; then
     if uri="$(start_catalog embedded)"; then
       run_pytest pyiceberg-embedded test/compat/pyiceberg "$uri"
     else record_failure pyiceberg-embedded "catalog did not start"; fi
   fi
-  if [[ -n "$PG_URL" ]] && wants pyiceberg; then
+  if [[ -n "$PG_URL" ]] && { wants pyiceberg || trino_ready; }; then
     if uri="$(start_catalog pg-local CATALOG_DATABASE_URL="$(new_database local)")"; then
-      run_pytest pyiceberg-postgres-local test/compat/pyiceberg "$uri"
-    else record_failure pyiceberg-postgres-local "catalog did not start"; fi
+      wants pyiceberg && run_pytest pyiceberg-postgres-local test/compat/pyiceberg "$uri"
+      trino_ready && run_pytest trino-postgres-local test/compat/trino "$uri" "${TRINO_ENV[@]}"
+    else record_failure postgres-local "catalog did not start"; fi
   fi
   if [[ -n "$PG_URL" && -n "$S3_ENDPOINT" ]]; then
     s3_env=(CATALOG_DATABASE_URL="$(new_database s3)" CATALOG_WAREHOUSE_LOCATION=s3://warehouse/catalog
@@ -195,7 +211,8 @@ if [[ -n "$VENV" ]] && { wants pyiceberg || wants spark; }; then
           run_pytest spark-postgres-s3 test/compat/spark "$uri" S3_ENDPOINT="$S3_ENDPOINT" SPARK_JARS="$SPARK_JARS"
         else record_failure spark "could not fetch the Iceberg Spark jars"; fi
       fi
-    else record_failure pyiceberg-postgres-s3 "catalog did not start"; fi
+      trino_ready && run_pytest trino-postgres-s3 test/compat/trino "$uri" S3_ENDPOINT="$S3_ENDPOINT" "${TRINO_ENV[@]}"
+    else record_failure postgres-s3 "catalog did not start"; fi
   fi
 fi
 

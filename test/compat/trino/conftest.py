@@ -42,6 +42,14 @@ sys.path.insert(0, str(REPO_ROOT / "scripts" / "test-env"))
 import ensure_trino  # noqa: E402
 
 
+STARTED: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for line in STARTED:
+        terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def trino_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not os.environ.get("CATALOG_URI"):
@@ -60,7 +68,7 @@ def trino_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.start()
     except RuntimeError as exc:
         pytest.fail(f"cannot start Trino: {exc}", pytrace=False)
-    print(f"\nTrino {ensure_trino.TRINO_VERSION} started in {server.startup_seconds:.1f}s at {server.uri} (log: {server.log_path})")
+    STARTED.append(f"Trino {ensure_trino.TRINO_VERSION} started in {server.startup_seconds:.1f}s at {server.uri} (log: {server.log_path})")
     try:
         yield server.uri
     finally:
