@@ -50,10 +50,15 @@ class TrinoClient:
 class Rest:
     """Our catalog over HTTP: Iceberg REST routes and the /ext extension API."""
 
-    def __init__(self, base: str = BASE, prefix: str = PREFIX) -> None:
+    def __init__(self, base: str = BASE, warehouse: str = PREFIX) -> None:
         self.base = base
-        self.prefix = prefix
+        self.warehouse = warehouse
         self.http = requests.Session()
+        # Iceberg routes take the prefix /v1/config hands out (ours: the warehouse name).
+        config = self.http.get(f"{base}/v1/config", params={"warehouse": warehouse}, timeout=30)
+        config.raise_for_status()
+        prefix = config.json().get("overrides", {}).get("prefix")
+        self.v1_base = f"{base}/v1/{prefix}" if prefix else f"{base}/v1"
 
     @staticmethod
     def ns(namespace: str | list[str]) -> str:
@@ -61,7 +66,7 @@ class Rest:
         return quote("\x1f".join(levels), safe="")
 
     def v1(self, path: str) -> str:
-        return f"{self.base}/v1/{self.prefix}/{path}"
+        return f"{self.v1_base}/{path}"
 
     def get(self, path: str) -> requests.Response:
         return self.http.get(self.v1(path), timeout=30)
@@ -92,7 +97,7 @@ class Rest:
 
     def clone(self, namespace: str, table: str, dest_namespace: str, dest_name: str, **extra: Any) -> dict[str, Any]:
         response = self.http.post(
-            f"{self.base}/ext/v1/{self.prefix}/namespaces/{self.ns(namespace)}/tables/{quote(table, safe='')}/clone",
+            f"{self.base}/ext/v1/{self.warehouse}/namespaces/{self.ns(namespace)}/tables/{quote(table, safe='')}/clone",
             json={"destination": {"namespace": [dest_namespace], "name": dest_name}, **extra},
             timeout=60,
         )
