@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from trino_helpers import CATALOG, S3_ENDPOINT, Rest, TrinoClient, pyiceberg_properties
+from trino_helpers import CATALOG, NESTED_CATALOG, S3_ENDPOINT, Rest, TrinoClient, pyiceberg_properties
 from trino_server import TrinoServer, lake_catalog_properties
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -63,7 +63,8 @@ def trino_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     except ensure_trino.InstallError as exc:
         pytest.fail(f"cannot install Trino {ensure_trino.TRINO_VERSION}: {exc}", pytrace=False)
     catalog = lake_catalog_properties(os.environ["CATALOG_URI"], os.environ.get("CATALOG_WAREHOUSE", "default"), S3_ENDPOINT)
-    server = TrinoServer(home, java_home, tmp_path_factory.mktemp("trino"), {CATALOG: catalog})
+    nested = catalog | {"iceberg.rest-catalog.nested-namespace-enabled": "true"}
+    server = TrinoServer(home, java_home, tmp_path_factory.mktemp("trino"), {CATALOG: catalog, NESTED_CATALOG: nested})
     try:
         server.start()
     except RuntimeError as exc:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from trino.exceptions import TrinoUserError
-from trino_helpers import CATALOG
+from trino_helpers import CATALOG, NESTED_CATALOG
 
 
 def test_create_table_in_new_schema(trino, rest, schema):
@@ -173,3 +173,24 @@ def test_drop_table_and_schema(trino, rest, schemas):
     trino.execute(f"DROP SCHEMA {CATALOG}.{name}")
     assert name not in [s for (s,) in trino.query(f"SHOW SCHEMAS FROM {CATALOG}")]
     assert rest.get(f"namespaces/{rest.ns(name)}").status_code == 404
+
+
+def test_nested_namespaces(trino, rest, schema):
+    # Trino's nested-namespace mode: schema "a.b" is the namespace [a, b] (levels joined by
+    # %1F in the path, children listed with ?parent=).
+    child = f'{NESTED_CATALOG}."{schema}.child"'
+    trino.execute(f"CREATE SCHEMA {child}")
+    assert rest.namespace_location([schema, "child"]) == rest.namespace_location(schema) + "/child"
+    assert trino.query(f"SHOW SCHEMAS FROM {NESTED_CATALOG} LIKE '{schema}%'") == [(schema,), (f"{schema}.child",)]
+
+    trino.execute(f"CREATE TABLE {child}.t (id bigint)")
+    trino.execute(f"INSERT INTO {child}.t VALUES 1, 2")
+    assert trino.query(f"SELECT id FROM {child}.t ORDER BY id") == [(1,), (2,)]
+    assert rest.tables([schema, "child"]) == ["t"]
+    assert rest.metadata([schema, "child"], "t")["location"].startswith(rest.namespace_location([schema, "child"]) + "/t")
+
+    trino.execute(f"ALTER TABLE {child}.t RENAME TO {NESTED_CATALOG}.{schema}.up")
+    assert rest.tables([schema, "child"]) == []
+    assert trino.query(f"SELECT id FROM {CATALOG}.{schema}.up ORDER BY id") == [(1,), (2,)]
+    trino.execute(f"DROP SCHEMA {child}")
+    assert rest.get(f"namespaces/{rest.ns([schema, 'child'])}").status_code == 404

@@ -16,6 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pyiceberg"))
 from pyi_helpers import catalog_properties  # noqa: E402  (PyIceberg's settings for this catalog)
 
 CATALOG = "lake"
+# The same REST catalog with Trino's nested-namespace support on: schema "a.b" is namespace [a, b].
+NESTED_CATALOG = "lake_nested"
 BASE = os.environ.get("CATALOG_URI", "").rstrip("/")
 PREFIX = os.environ.get("CATALOG_WAREHOUSE", "default")
 S3_ENDPOINT = os.environ.get("S3_ENDPOINT") or None
@@ -24,10 +26,16 @@ S3_ENDPOINT = os.environ.get("S3_ENDPOINT") or None
 class TrinoClient:
     """Runs one statement per call on a Trino server and returns its rows as tuples."""
 
-    def __init__(self, uri: str) -> None:
+    def __init__(self, uri: str, session_properties: dict[str, str] | None = None) -> None:
         host, port = uri.removeprefix("http://").rstrip("/").split(":")
         self._connection = trino.dbapi.connect(
-            host=host, port=int(port), user="compat", catalog=CATALOG, http_scheme="http", request_timeout=120
+            host=host,
+            port=int(port),
+            user="compat",
+            catalog=CATALOG,
+            http_scheme="http",
+            request_timeout=120,
+            session_properties=session_properties or {},
         )
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
@@ -71,23 +79,23 @@ class Rest:
     def get(self, path: str) -> requests.Response:
         return self.http.get(self.v1(path), timeout=30)
 
-    def namespace(self, namespace: str) -> dict[str, Any]:
+    def namespace(self, namespace: str | list[str]) -> dict[str, Any]:
         response = self.get(f"namespaces/{self.ns(namespace)}")
         assert response.status_code == 200, response.text
         return response.json()
 
-    def namespace_location(self, namespace: str) -> str:
+    def namespace_location(self, namespace: str | list[str]) -> str:
         return self.namespace(namespace)["properties"]["location"]
 
-    def table(self, namespace: str, table: str) -> requests.Response:
+    def table(self, namespace: str | list[str], table: str) -> requests.Response:
         return self.get(f"namespaces/{self.ns(namespace)}/tables/{quote(table, safe='')}")
 
-    def metadata(self, namespace: str, table: str) -> dict[str, Any]:
+    def metadata(self, namespace: str | list[str], table: str) -> dict[str, Any]:
         response = self.table(namespace, table)
         assert response.status_code == 200, response.text
         return response.json()["metadata"]
 
-    def tables(self, namespace: str) -> list[str]:
+    def tables(self, namespace: str | list[str]) -> list[str]:
         response = self.get(f"namespaces/{self.ns(namespace)}/tables")
         assert response.status_code == 200, response.text
         return sorted(ident["name"] for ident in response.json()["identifiers"])
@@ -104,9 +112,18 @@ class Rest:
         assert response.status_code == 200, response.text
         return response.json()
 
-    def drop_namespace_tree(self, namespace: str) -> None:
-        """Best-effort: drop (purge) every table and view of the namespace, then the namespace."""
-        ns = self.ns(namespace)
+    def drop_namespace_tree(self, namespace: str | list[str]) -> None:
+        """Best-effort: drop child namespaces, every table (purged) and view, then the namespace."""
+        levels = [namespace] if isinstance(namespace, str) else namespace
+        ns = self.ns(levels)
+        try:
+            response = self.get(f"namespaces?parent={ns}")
+            children = response.json().get("namespaces", []) if response.ok else []
+        except (requests.RequestException, ValueError):
+            children = []
+        for child in children:
+            if len(child) > len(levels) and child[: len(levels)] == levels:
+                self.drop_namespace_tree(child)
         for kind in ("tables", "views"):
             try:
                 response = self.get(f"namespaces/{ns}/{kind}")
