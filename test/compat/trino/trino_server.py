@@ -5,9 +5,10 @@ the Iceberg plugin only), as `java ... io.trino.server.TrinoServer`, without Tri
 the process we start is the JVM itself, so its pid is the one we stop. Its configuration is
 written into a scratch directory, which is also its working directory and holds its log.
 
-One catalog, `lake`, points at our REST catalog; its file system is S3 (native) when an S3
-endpoint is given, else the local file system rooted at "/" (our local warehouse hands out
-file:///... locations, which Trino 476's local file system accepts with that root).
+The caller names the catalogs (the suite: `lake` and `lake_nested`, both on our REST catalog);
+`lake_catalog_properties` puts them on S3 (native) when an S3 endpoint is given, else on the
+local file system rooted at "/" (our local warehouse hands out file:///... locations, which
+Trino 476's local file system accepts with that root).
 
 Start-up of a JVM with Trino's classes is most of the wait. Java 25 can cache the loaded and
 linked classes of a run (JEP 483/514): the first start records a cache next to the install
@@ -117,7 +118,9 @@ class TrinoServer:
         if os.environ.get("TRINO_AOT", "1") == "0":
             return []
         release = (self.java.parent.parent / "release").read_text()
-        version = next((line.split("=", 1)[1].strip('"') for line in release.splitlines() if line.startswith("JAVA_VERSION=")), "unknown")
+        version = next((line.split("=", 1)[1].strip('"') for line in release.splitlines() if line.startswith("JAVA_VERSION=")), "")
+        if not version.split(".")[0].isdigit() or int(version.split(".")[0]) < 25:
+            return []  # -XX:AOTCacheOutput (one-step recording) came with JDK 25
         cache = self.home / f"trino-jdk-{version}.aot"
         if cache.exists():
             return [f"-XX:AOTCache={cache}"]
