@@ -2,7 +2,9 @@
 # The whole test suite, from a fresh clone: `npm test` (and CI's .ci/run) call this.
 #
 #  1. installs what it needs: npm packages, Postgres (Debian), a Python venv with PyIceberg,
-#     PySpark, DuckDB with its extensions, and moto (PyPI), the Iceberg Spark jars (Maven Central);
+#     PySpark, DuckDB with its extensions, Trino's client and moto (PyPI), the Iceberg Spark
+#     jars and Trino 476's server (Maven Central; Trino runs on a Java 24+ JDK, found under
+#     /usr/lib/jvm);
 #  2. static checks: TypeScript, generated OpenAPI types up to date; the image and the Helm
 #     chart (scripts/test-k8s.sh: hadolint, helm lint/template, kubeconform, and the image's
 #     file layout run as the Dockerfile runs it);
@@ -11,11 +13,12 @@
 #  5. integration tests against them;
 #  6. engine suites against a running catalog on each backend: embedded PGlite + local
 #     warehouse, Postgres + local warehouse, Postgres + S3 (PyIceberg and DuckDB on all three,
-#     Spark on the last); the collector's randomized model test (PyIceberg, kill -9) on local and S3;
-#     the API fuzzer (schemathesis) on the embedded default and on Postgres;
+#     Spark on the last, Trino on the last two); the collector's randomized model test
+#     (PyIceberg, kill -9) on local and S3; the API fuzzer (schemathesis) on the embedded
+#     default and on Postgres;
 #  7. stops everything it started and prints one total line: "N passed, N failed, N skipped".
 #
-# Set TEST_ONLY to a space-separated subset of: static k8s unit integration pyiceberg spark duckdb gc rck fuzz
+# Set TEST_ONLY to a space-separated subset of: static k8s unit integration pyiceberg spark duckdb trino gc rck fuzz
 # The fuzzer runs a fixed seed and prints it; FUZZ_SEED=<n> replays one, FUZZ_SEED=random draws one,
 # FUZZ_MAX_EXAMPLES and FUZZ_MAX_TIME (seconds per backend) make it longer.
 set -uo pipefail
@@ -26,7 +29,7 @@ ENV_SCRIPTS="$ROOT/scripts/test-env"
 RUN_DIR="$(mktemp -d /tmp/catalog-test.XXXXXX)"
 RESULTS="$RUN_DIR/results"
 mkdir -p "$RESULTS"
-STAGES="${TEST_ONLY:-static k8s unit integration pyiceberg spark duckdb gc rck fuzz}"
+STAGES="${TEST_ONLY:-static k8s unit integration pyiceberg spark duckdb trino gc rck fuzz}"
 
 log() { printf '\n=== %s\n' "$*"; }
 wants() { [[ " $STAGES " == *" $1 "* ]]; }
@@ -104,7 +107,7 @@ fi
 
 # --- 4. services ------------------------------------------------------------------------
 needs_services=false
-for stage in integration pyiceberg spark duckdb gc rck fuzz; do wants "$stage" && needs_services=true; done
+for stage in integration pyiceberg spark duckdb trino gc rck fuzz; do wants "$stage" && needs_services=true; done
 PG_URL=""; S3_ENDPOINT=""; VENV=""
 if $needs_services; then
   log "starting Postgres and the S3-compatible server on loopback"
@@ -174,18 +177,33 @@ print(total - failed - skipped, failed, skipped)
 EOF
 }
 
-# PyIceberg and DuckDB share each backend's catalog (every test works in its own namespaces).
-if [[ -n "$VENV" ]] && { wants pyiceberg || wants spark || wants duckdb; }; then
+# Trino 476 (the server from Maven Central, a Java 24+ JDK): installed once here so that a
+# missing download or JDK fails the stage loudly instead of erroring every test.
+TRINO_ENV=()
+if wants trino; then
+  log "installing Trino 476"
+  if trino_home="$(python3 scripts/test-env/ensure_trino.py)" && trino_java="$(python3 scripts/test-env/ensure_trino.py --java)"; then
+    TRINO_ENV=(TRINO_HOME="$trino_home" TRINO_JAVA_HOME="$trino_java")
+    echo "trino: $trino_home (java: $trino_java)"
+  else
+    record_failure trino "could not install Trino 476 (download from Maven Central, or no Java 24+ JDK under /usr/lib/jvm; TRINO_JAVA_HOME names one): see the error above"
+  fi
+fi
+trino_ready() { wants trino && [[ ${#TRINO_ENV[@]} -gt 0 ]]; }
+
+# PyIceberg, DuckDB and Trino share each backend's catalog (every test works in its own namespaces).
+if [[ -n "$VENV" ]] && { wants pyiceberg || wants spark || wants duckdb || trino_ready; }; then
   if wants pyiceberg || wants duckdb; then
     if uri="$(start_catalog embedded)"; then
       wants pyiceberg && run_pytest pyiceberg-embedded test/compat/pyiceberg "$uri"
       wants duckdb && run_pytest duckdb-embedded test/compat/duckdb "$uri"
     else record_failure catalog-embedded "catalog did not start"; fi
   fi
-  if [[ -n "$PG_URL" ]] && { wants pyiceberg || wants duckdb; }; then
+  if [[ -n "$PG_URL" ]] && { wants pyiceberg || wants duckdb || trino_ready; }; then
     if uri="$(start_catalog pg-local CATALOG_DATABASE_URL="$(new_database local)")"; then
       wants pyiceberg && run_pytest pyiceberg-postgres-local test/compat/pyiceberg "$uri"
       wants duckdb && run_pytest duckdb-postgres-local test/compat/duckdb "$uri"
+      trino_ready && run_pytest trino-postgres-local test/compat/trino "$uri" "${TRINO_ENV[@]}"
     else record_failure catalog-postgres-local "catalog did not start"; fi
   fi
   if [[ -n "$PG_URL" && -n "$S3_ENDPOINT" ]]; then
@@ -201,6 +219,7 @@ if [[ -n "$VENV" ]] && { wants pyiceberg || wants spark || wants duckdb; }; then
           run_pytest spark-postgres-s3 test/compat/spark "$uri" S3_ENDPOINT="$S3_ENDPOINT" SPARK_JARS="$SPARK_JARS"
         else record_failure spark "could not fetch the Iceberg Spark jars"; fi
       fi
+      trino_ready && run_pytest trino-postgres-s3 test/compat/trino "$uri" S3_ENDPOINT="$S3_ENDPOINT" "${TRINO_ENV[@]}"
     else record_failure catalog-postgres-s3 "catalog did not start"; fi
   fi
 fi
