@@ -153,7 +153,7 @@ def drop_namespace_tree(spark, ns: str) -> None:
         except Exception as exc:
             warnings.warn(f"cleanup: could not drop {ns}.{table}: {str(exc)[:500]}")
     try:
-        views = [r["viewName"] for r in spark.sql(f"SHOW VIEWS IN {CATALOG}.{ns}").collect()]
+        views = [r["viewName"] for r in spark.sql(f"SHOW VIEWS IN {CATALOG}.{ns}").collect() if not r["isTemporary"]]
     except Exception as exc:
         warnings.warn(f"cleanup: could not list views in {ns}: {str(exc)[:500]}")
         views = []

@@ -19,7 +19,8 @@ def rows(spark, sql: str) -> list[tuple]:
 
 
 def view_names(spark, ns: str) -> list[str]:
-    return sorted(r["viewName"] for r in spark.sql(f"SHOW VIEWS IN {CATALOG}.{ns}").collect())
+    """The catalog's views of the namespace (SHOW VIEWS also lists the session's temporary views)."""
+    return sorted(r["viewName"] for r in spark.sql(f"SHOW VIEWS IN {CATALOG}.{ns}").collect() if not r["isTemporary"])
 
 
 def load_view(ns: str, name: str) -> dict:
