@@ -150,8 +150,13 @@ def drop_namespace_tree(spark, ns: str) -> None:
     for table in tables:
         try:
             spark.sql(f"DROP TABLE IF EXISTS {CATALOG}.{ns}.{table} PURGE")
-        except Exception as exc:
-            warnings.warn(f"cleanup: could not drop {ns}.{table}: {str(exc)[:500]}")
+        except Exception:
+            # A clone or clone source carries gc.enabled=false, and Spark refuses to purge it:
+            # the catalog's collector deletes its files once it is dropped.
+            try:
+                spark.sql(f"DROP TABLE IF EXISTS {CATALOG}.{ns}.{table}")
+            except Exception as exc:
+                warnings.warn(f"cleanup: could not drop {ns}.{table}: {str(exc)[:500]}")
     try:
         views = [r["viewName"] for r in spark.sql(f"SHOW VIEWS IN {CATALOG}.{ns}").collect() if not r["isTemporary"]]
     except Exception as exc:

@@ -47,10 +47,10 @@ def test_view_lifecycle(spark, ns):
     assert version["representations"][0]["dialect"] == "spark"
     assert "amount > 15" in version["representations"][0]["sql"]
 
-    spark.sql("ALTER VIEW big_orders SET TBLPROPERTIES ('owner' = 'finance')")
-    assert load_view(ns, "big_orders")["metadata"]["properties"]["owner"] == "finance"
-    spark.sql("ALTER VIEW big_orders UNSET TBLPROPERTIES ('owner')")
-    assert "owner" not in load_view(ns, "big_orders")["metadata"]["properties"]
+    spark.sql("ALTER VIEW big_orders SET TBLPROPERTIES ('team' = 'finance')")
+    assert load_view(ns, "big_orders")["metadata"]["properties"]["team"] == "finance"
+    spark.sql("ALTER VIEW big_orders UNSET TBLPROPERTIES ('team')")
+    assert "team" not in load_view(ns, "big_orders")["metadata"]["properties"]
 
     spark.sql("CREATE OR REPLACE VIEW big_orders AS SELECT id, amount FROM orders WHERE amount > 25")
     assert rows(spark, f"SELECT * FROM {CATALOG}.{ns}.big_orders") == [(3, 30)]
