@@ -7,6 +7,8 @@ import { RestClient, appendSnapshot, bigSnapshotId } from './rest-client.js';
 
 export interface LoadEvent {
   at: number;
+  /** The base URL the request went to (a process restarted meanwhile has another). */
+  target: string;
   kind: 'load' | 'commit';
   /** HTTP status, or 0 when no answer came (refused, reset, timed out). */
   status: number;
@@ -52,17 +54,20 @@ export class SnapshotLoad {
   }
 
   private async send(kind: LoadEvent['kind'], request: (client: RestClient) => Promise<{ status: number; body: any }>) {
+    const client = this.client();
+    const target = client.baseUrl;
     try {
-      const response = await request(this.client());
+      const response = await request(client);
       this.events.push({
         at: Date.now(),
+        target,
         kind,
         status: response.status,
         ...(response.status >= 500 ? { detail: String(response.body?.error?.message ?? '') } : {}),
       });
       return response;
     } catch (error) {
-      this.events.push({ at: Date.now(), kind, status: 0, detail: String((error as Error).cause ?? (error as Error).message) });
+      this.events.push({ at: Date.now(), target, kind, status: 0, detail: String((error as Error).cause ?? (error as Error).message) });
       return undefined;
     }
   }
