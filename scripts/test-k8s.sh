@@ -157,7 +157,7 @@ function check(name: string, fn: () => string | undefined | void) {
 // The chart feeds every setting through the ConfigMap except the secret one, and not the
 // config file: the ConfigMap already is the configuration, and the environment would win
 // over a file anyway.
-const notInConfigMap = new Set(['CATALOG_DATABASE_URL', 'CATALOG_CONFIG_FILE']);
+const notInConfigMap = new Set(['CATALOG_DATABASE_URL', 'CATALOG_CONFIG_FILE', 'CATALOG_BOOTSTRAP_CLIENT_ID', 'CATALOG_BOOTSTRAP_CLIENT_SECRET']);
 const expectedKeys = Object.values(SETTINGS as Record<string, { env: string }>).map((s) => s.env).filter((e) => !notInConfigMap.has(e)).sort();
 
 check('ConfigMap holds every CATALOG_* setting but the database URL, and nothing else', () => {
@@ -169,6 +169,7 @@ check('ConfigMap holds every CATALOG_* setting but the database URL, and nothing
     return 'a database URL in the ConfigMap';
   }
   if (configMap().CATALOG_HOST !== '0.0.0.0') return `CATALOG_HOST is ${configMap().CATALOG_HOST}`;
+  if (configMap().CATALOG_AUTHENTICATION !== 'catalog') return `CATALOG_AUTHENTICATION is ${configMap().CATALOG_AUTHENTICATION}`;
   if (Object.values(configMap()).some((v) => typeof v !== 'string' || /e\+\d/.test(v))) return 'a value that is not a plain string';
 });
 
@@ -297,6 +298,10 @@ const expectations: Record<string, Array<[string, () => string | undefined | voi
       if (secret.data.AWS_ACCESS_KEY_ID || envOf(container(), 'AWS_ACCESS_KEY_ID')) return 'S3 keys without values for them';
       if (!deployment().spec.template.metadata.annotations['checksum/secret']) return 'no checksum/secret';
     }],
+    ['authentication on by default; no bootstrap client without a secret for it', () => {
+      if (configMap().CATALOG_AUTHENTICATION !== 'catalog') return configMap().CATALOG_AUTHENTICATION;
+      if (envOf(container(), 'CATALOG_BOOTSTRAP_CLIENT_ID') || envOf(container(), 'CATALOG_BOOTSTRAP_CLIENT_SECRET')) return 'bootstrap env without a secret';
+    }],
     ['soft anti-affinity by hostname', () => {
       const term = pod().affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.[0];
       if (term?.podAffinityTerm?.topologyKey !== 'kubernetes.io/hostname') return 'missing';
@@ -319,6 +324,11 @@ const expectations: Record<string, Array<[string, () => string | undefined | voi
     }],
     ['no checksum/secret for Secrets the chart does not render', () => {
       if (deployment().spec.template.metadata.annotations['checksum/secret']) return 'present';
+    }],
+    ['the bootstrap client\'s secret comes from its existing Secret', () => {
+      const ref = envOf(container(), 'CATALOG_BOOTSTRAP_CLIENT_SECRET')?.valueFrom?.secretKeyRef;
+      if (`${ref?.name}/${ref?.key}` !== 'catalog-bootstrap/client-secret') return `${ref?.name}/${ref?.key}`;
+      if (envOf(container(), 'CATALOG_BOOTSTRAP_CLIENT_ID')?.value !== 'platform-admin') return 'client id';
     }],
   ],
   's3-iam-role': [
@@ -375,6 +385,13 @@ const expectations: Record<string, Array<[string, () => string | undefined | voi
       const tsc = pod().topologySpreadConstraints?.[0];
       if (!tsc || !matches(tsc.labelSelector.matchLabels, deployment().spec.template.metadata.labels)) return 'labelSelector missing';
       if (!pod().affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution) return 'no hard anti-affinity';
+    }],
+    ['the bootstrap client\'s secret is in the chart\'s Secret and reaches the pods', () => {
+      const secret = all('Secret').find((s) => !hooks(s));
+      if (!secret?.data?.CATALOG_BOOTSTRAP_CLIENT_SECRET) return 'not in the chart Secret';
+      const ref = envOf(container(), 'CATALOG_BOOTSTRAP_CLIENT_SECRET')?.valueFrom?.secretKeyRef;
+      if (ref?.name !== secret.metadata.name || ref?.key !== 'CATALOG_BOOTSTRAP_CLIENT_SECRET') return JSON.stringify(ref);
+      if (envOf(container(), 'CATALOG_BOOTSTRAP_CLIENT_ID')?.value !== 'admin') return 'client id';
     }],
     ['image by digest, heap sized from the memory limit, big numbers stay integers', () => {
       if (!container().image.endsWith('@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef')) return container().image;
@@ -453,6 +470,8 @@ refuse "service.type=Internal" "service.type" --set service.type=Internal
 refuse "podDisruptionBudget.maxUnavailable=0" "maxUnavailable" --set podDisruptionBudget.maxUnavailable=0
 refuse "grace period not above drain + shutdown timeout" "terminationGracePeriodSeconds" --set terminationGracePeriodSeconds=25
 refuse "only one of the S3 keys" "s3Credentials" --set s3Credentials.accessKeyId=AKIAEXAMPLE
+refuse "config.CATALOG_AUTHENTICATION=maybe" "CATALOG_AUTHENTICATION" --set config.CATALOG_AUTHENTICATION=maybe
+refuse "a bootstrap client secret under 16 characters" "bootstrapClient" --set bootstrapClient.secret=short
 refuse "gc CronJob schedule with a seconds field" "gcCronJob.schedule" --set gcCronJob.enabled=true --set-string 'gcCronJob.schedule=0 */5 * * * *'
 refuse "gc CronJob inheriting a six-field CATALOG_GC_SCHEDULE" "five fields" --set gcCronJob.enabled=true --set-string 'config.CATALOG_GC_SCHEDULE=0 */5 * * * *'
 

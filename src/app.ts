@@ -3,6 +3,10 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Administrators } from './auth/administrators.js';
+import type { Authenticator } from './auth/authenticator.js';
+import type { ClientRegistry } from './auth/client-registry.js';
+import type { TokenGrants } from './auth/token-grants.js';
 import type { DroppedTables } from './catalog/dropped-tables.js';
 import type { NamespaceService } from './catalog/namespace-service.js';
 import type { CloneRegistry } from './clones/clone-registry.js';
@@ -20,6 +24,7 @@ import type { ViewService } from './catalog/view-service.js';
 import type { Config } from './config.js';
 import type { BodyValidator } from './http/body-validation.js';
 import { BodyBudget, registerBodyBudget } from './http/body-budget.js';
+import { registerAuthentication } from './http/authentication.js';
 import { registerErrorHandling, renderFrameworkError } from './http/error-handler.js';
 import { ROUTER_MAX_PARAM_LENGTH } from './http/input-limits.js';
 import { collectRouteMethods } from './http/method-not-allowed.js';
@@ -28,7 +33,9 @@ import { registerRequestChecks } from './http/request-checks.js';
 import { registerRequestObservability, requestIdOf } from './http/request-observability.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { loadOpenApiDocument } from './http/openapi-document.js';
+import { registerAuthRoutes } from './http/routes/auth-routes.js';
 import { registerGcRoutes } from './http/routes/gc-routes.js';
+import { registerTokenRoutes } from './http/routes/token-routes.js';
 import { registerCloneRoutes } from './http/routes/clone-routes.js';
 import { registerCompression } from './http/compression.js';
 import { registerConfigRoutes } from './http/routes/config-routes.js';
@@ -40,7 +47,12 @@ import { registerViewRoutes } from './http/routes/view-routes.js';
 import type { WarehouseResolver } from './http/warehouse-resolver.js';
 
 export interface AppDependencies {
-  config: Pick<Config, 's3' | 'bodyLimitBytes' | 'bodyBudgetBytes' | 'requestTimeoutMs' | 'logLevel'>;
+  config: Pick<Config, 's3' | 'bodyLimitBytes' | 'bodyBudgetBytes' | 'requestTimeoutMs' | 'logLevel' | 'auth'>;
+  authenticator: Authenticator;
+  administrators: Administrators;
+  /** Only with CATALOG_AUTHENTICATION=catalog. */
+  clients?: ClientRegistry;
+  tokenGrants?: TokenGrants;
   namespaces: NamespaceService;
   tables: TableService;
   views: ViewService;
@@ -119,10 +131,13 @@ export async function buildApp(deps: AppDependencies, options: BuildOptions = {}
   registerBodyBudget(app, new BodyBudget(deps.config.bodyBudgetBytes), deps.config.bodyLimitBytes);
   registerJsonBodyParser(app);
   registerErrorHandling(app, deps.metrics, routes);
+  registerAuthentication(app, deps.authenticator);
   await registerCompression(app);
   await app.register(swagger, { mode: 'static', specification: { document: loadOpenApiDocument() as never } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   registerHealthRoutes(app, deps.health);
+  registerTokenRoutes(app, deps);
+  registerAuthRoutes(app, deps);
   registerConfigRoutes(app, deps);
   registerNamespaceRoutes(app, deps);
   registerTableRoutes(app, deps);

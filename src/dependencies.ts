@@ -1,4 +1,10 @@
 // Builds the object graph from configuration: database, object storage, services.
+import { Administrators } from './auth/administrators.js';
+import { Authenticator } from './auth/authenticator.js';
+import { CatalogTokens } from './auth/catalog-tokens.js';
+import { ClientRegistry } from './auth/client-registry.js';
+import { OidcVerifier } from './auth/oidc-verifier.js';
+import { TokenGrants } from './auth/token-grants.js';
 import { DroppedTables } from './catalog/dropped-tables.js';
 import { NamespaceService } from './catalog/namespace-service.js';
 import { TableCommitter } from './catalog/table-commit.js';
@@ -101,8 +107,27 @@ export async function createDependencies(
     },
     metrics,
   );
+  const auth = config.auth;
+  const clients = auth.mode === 'catalog' ? new ClientRegistry(db) : undefined;
+  const catalogTokens =
+    auth.mode === 'catalog'
+      ? new CatalogTokens(db, { lifetimeSeconds: auth.tokenLifetimeSeconds, rotationSeconds: auth.tokenKeyRotationSeconds })
+      : undefined;
+  const oidc =
+    auth.mode === 'oidc'
+      ? new OidcVerifier({
+          issuers: auth.oidc.issuers,
+          audience: auth.oidc.audience!,
+          principalClaim: auth.oidc.principalClaim,
+          groupsClaim: auth.oidc.groupsClaim,
+        })
+      : undefined;
   return {
     config,
+    authenticator: new Authenticator(auth, { catalog: catalogTokens, clients, oidc }),
+    administrators: new Administrators(auth),
+    clients,
+    tokenGrants: catalogTokens && clients ? new TokenGrants(catalogTokens, clients) : undefined,
     namespaces: new NamespaceService(db),
     tables: new TableService(db, store, locations, committer, documents, now),
     views: new ViewService(db, store, locations, { maxAttempts: config.commitMaxAttempts, now }),

@@ -8,7 +8,7 @@ import { CronJob } from './scheduler/cron-job.js';
 import { PeriodicJob } from './scheduler/periodic-job.js';
 import { prettyLogStream } from './observability/pretty-log.js';
 import { fileUriToPath } from './storage/filesystem-store.js';
-import { databaseStartupError, listenError, requireWritableFolder } from './startup-checks.js';
+import { databaseStartupError, listenError, requireAuthenticationOffLoopback, requireWritableFolder } from './startup-checks.js';
 
 /**
  * The catalog database, migrated, with its warehouse: a fault an operator fixes with one
@@ -39,6 +39,7 @@ async function openReadyDatabase(config: Config) {
 }
 
 export async function serve(config: Config): Promise<void> {
+  requireAuthenticationOffLoopback(config);
   const { database, warehouse } = await openReadyDatabase(config);
   if (warehouse.location !== config.warehouseLocation) {
     // Moving a warehouse root would leave its tables outside it, where nothing may delete their files.
@@ -55,6 +56,7 @@ export async function serve(config: Config): Promise<void> {
   const deps = await createDependencies(config, database, createObjectStore(config), runtime);
   // JSON lines for collectors; readable lines when a person watches a terminal.
   const app = await buildApp(deps, process.stdout.isTTY ? { logger: prettyLogStream(process.stdout) } : {});
+  if (config.auth.bootstrapClient) await deps.clients?.ensure(config.auth.bootstrapClient.id, config.auth.bootstrapClient.secret);
   const cloneExpiry = new PeriodicJob(
     'clone-expiry',
     config.cloneExpiryIntervalMs,
@@ -127,7 +129,13 @@ export async function serve(config: Config): Promise<void> {
   for (const job of jobs) job.start();
   runtime.started = true;
   app.log.info(
-    { database: database.kind, warehouse: config.warehouseName, location: config.warehouseLocation },
+    { database: database.kind, warehouse: config.warehouseName, location: config.warehouseLocation, authentication: config.auth.mode },
     'Iceberg REST catalog ready',
   );
+  if (config.auth.mode === 'off') {
+    app.log.warn(
+      { host: config.host, port: config.port },
+      'authentication is off: every request is served without a token (set CATALOG_AUTHENTICATION=catalog or oidc before sharing this catalog)',
+    );
+  }
 }

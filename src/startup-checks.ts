@@ -2,7 +2,7 @@
 // names the variable (a ConfigError, printed by cli.ts), instead of a stack trace.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { isDatabaseUnavailable } from './db/postgres-errors.js';
 
 const reasonOf = (error: unknown) => {
@@ -67,4 +67,20 @@ export function listenError(error: unknown, variable: string, host: string, port
     return new ConfigError(`CATALOG_HOST: ${host} is not an address of this machine; set CATALOG_HOST to one (0.0.0.0 for all)`);
   }
   return undefined;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/i;
+
+/**
+ * An open catalog is a loopback catalog: listening elsewhere with authentication off would
+ * let anyone who can reach the port read, drop and purge every table. The operator may say
+ * otherwise (an authenticating proxy in front), explicitly.
+ */
+export function requireAuthenticationOffLoopback(config: Pick<Config, 'host' | 'auth'>): void {
+  if (config.auth.mode !== 'off' || config.auth.allowUnauthenticated || LOOPBACK.test(config.host)) return;
+  throw new ConfigError(
+    `CATALOG_AUTHENTICATION: authentication is off and CATALOG_HOST is ${config.host}, so anyone who can reach the port could read, ` +
+      'change and delete every table; set CATALOG_AUTHENTICATION to catalog or oidc, listen on 127.0.0.1, or set ' +
+      'CATALOG_ALLOW_UNAUTHENTICATED=true if an authenticating proxy stands in front',
+  );
 }

@@ -94,7 +94,28 @@ before the ConfigMap exists on a first install.
 {{- end -}}
 
 {{- define "catalog.createSecret" -}}
-{{- if or (not .Values.database.existingSecret) (and (not .Values.s3Credentials.existingSecret) .Values.s3Credentials.accessKeyId) -}}true{{- end -}}
+{{- if or (not .Values.database.existingSecret) (and (not .Values.s3Credentials.existingSecret) .Values.s3Credentials.accessKeyId) (and (not .Values.bootstrapClient.existingSecret) .Values.bootstrapClient.secret) -}}true{{- end -}}
+{{- end -}}
+
+{{/* The bootstrap client of CATALOG_AUTHENTICATION=catalog, when a secret for it is given. */}}
+{{- define "catalog.bootstrapClientEnv" -}}
+{{- $secret := "" -}}
+{{- $key := "CATALOG_BOOTSTRAP_CLIENT_SECRET" -}}
+{{- if .Values.bootstrapClient.existingSecret -}}
+{{- $secret = .Values.bootstrapClient.existingSecret -}}
+{{- $key = .Values.bootstrapClient.existingSecretKey -}}
+{{- else if .Values.bootstrapClient.secret -}}
+{{- $secret = include "catalog.fullname" . -}}
+{{- end -}}
+{{- if $secret }}
+- name: CATALOG_BOOTSTRAP_CLIENT_ID
+  value: {{ .Values.bootstrapClient.id | quote }}
+- name: CATALOG_BOOTSTRAP_CLIENT_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ $key }}
+{{- end -}}
 {{- end -}}
 
 {{/* The database URL from whichever Secret holds it; $secretName lets the hook Job use its own copy. */}}

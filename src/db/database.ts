@@ -88,6 +88,24 @@ export interface MetadataFileTable {
   created_at: Generated<Timestamp>;
 }
 
+export interface AuthClientTable {
+  client_id: string;
+  secret_hash: string;
+  principal: string;
+  created_at: Generated<Timestamp>;
+  created_by: string | null;
+  disabled_at: Timestamp | null;
+}
+
+export interface AuthSigningKeyTable {
+  kid: string;
+  private_jwk: string;
+  public_jwk: string;
+  created_at: Generated<Timestamp>;
+  signs_until: Timestamp;
+  verifies_until: Timestamp;
+}
+
 export interface Database {
   warehouse: WarehouseTable;
   namespace: NamespaceTable;
@@ -96,6 +114,8 @@ export interface Database {
   snapshot_ref: SnapshotRefTable;
   metadata_file: MetadataFileTable;
   table_lineage: TableLineageTable;
+  auth_client: AuthClientTable;
+  auth_signing_key: AuthSigningKeyTable;
 }
 
 export type Db = Kysely<Database>;

@@ -204,6 +204,40 @@ describe('every /ext route on the embedded database', () => {
     assert.ok(table.referenced.files > 0);
   });
 
+  test('authentication with the catalog as issuer, on the embedded database: token, clients, whoami', async () => {
+    const secured = await startTestCatalog({
+      databaseUrl: '',
+      env: { CATALOG_AUTHENTICATION: 'catalog', CATALOG_BOOTSTRAP_CLIENT_ID: 'admin', CATALOG_BOOTSTRAP_CLIENT_SECRET: 'admin-secret-0123456789' },
+    });
+    const saved = client;
+    try {
+      await secured.deps.clients!.ensure('admin', 'admin-secret-0123456789');
+      const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'admin', client_secret: 'admin-secret-0123456789' });
+      const issued = await fetch(`${secured.baseUrl}/v1/oauth/tokens`, { method: 'POST', body: form, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      assert.equal(issued.status, 200);
+      const token = ((await issued.json()) as { access_token: string }).access_token;
+      client = new RestClient(secured.baseUrl, 'default', REQUEST_TIMEOUT_MS);
+      const bearer = { authorization: `Bearer ${token}` };
+      const authed = async (status: number, method: string, path: string, body?: unknown) => {
+        const target = `${method} ${path}`;
+        const operation = operations.find((o) => o.pattern.test(target));
+        if (operation) exercised.add(operation.key);
+        const response = await client.request(method, path, body, bearer);
+        assert.equal(response.status, status, `${target}: ${show(response.body)}`);
+        return response.body;
+      };
+      assert.equal((await authed(200, 'GET', '/ext/v1/auth/whoami')).principal, 'admin');
+      const created = await authed(200, 'POST', '/ext/v1/auth/clients', { 'client-id': 'engine' });
+      assert.ok(created['client-secret']);
+      assert.equal((await authed(200, 'GET', '/ext/v1/auth/clients')).clients.length, 2);
+      await authed(204, 'DELETE', '/ext/v1/auth/clients/engine');
+      assert.equal((await client.request('GET', '/v1/config')).status, 401);
+    } finally {
+      client = saved;
+      await secured.close();
+    }
+  });
+
   test('every /ext operation of the document was exercised', () => {
     const missing = operations.map((o) => o.key).filter((key) => !exercised.has(key));
     assert.deepEqual(missing, []);

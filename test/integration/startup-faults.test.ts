@@ -87,4 +87,42 @@ describe('start-up faults', () => {
     assert.match(outcome.stderr[0], new RegExp(`postgres://catalog@127.0.0.1:${closed}/catalog`));
     assert.ok(!outcome.stderr.join('\n').includes('s3cret'), 'the password is not printed');
   });
+
+  test('authentication off on a non-loopback address names CATALOG_AUTHENTICATION, unless explicitly allowed', async () => {
+    const dataDir = join(scratch, 'open');
+    const outcome = await serve({ CATALOG_HOST: '0.0.0.0', CATALOG_PORT: String(await freePort()), CATALOG_DATA_DIR: dataDir });
+    assertOneLineNaming(outcome, 'CATALOG_AUTHENTICATION');
+    assert.match(outcome.stderr[0], /CATALOG_ALLOW_UNAUTHENTICATED=true/);
+    // Said explicitly, it starts (and is stopped here once it listens).
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+      env: {
+        ...process.env,
+        CATALOG_HOST: '0.0.0.0',
+        CATALOG_ALLOW_UNAUTHENTICATED: 'true',
+        CATALOG_PORT: String(await freePort()),
+        CATALOG_METRICS_PORT: '0',
+        CATALOG_DATA_DIR: dataDir,
+        CATALOG_LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines: string[] = [];
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`did not start: ${lines.join('\n')}`)), 30_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        lines.push(chunk.toString());
+        if (lines.join('').includes('authentication is off')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    try {
+      await ready;
+      assert.match(lines.join(''), /authentication is off: every request is served without a token/);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('close', resolve));
+    }
+  });
 });

@@ -17,12 +17,17 @@ const NOT_IN_CONFIG: Record<string, string> = {
   // The chart already passes every setting as an environment variable from its ConfigMap, and
   // the environment wins over the file, so a file could only add a second, shadowed copy.
   CATALOG_CONFIG_FILE: 'not used by the chart',
+  // The bootstrap client's secret comes from bootstrapClient.existingSecret or the chart's
+  // Secret; its id goes with it (the two are set together or not at all).
+  CATALOG_BOOTSTRAP_CLIENT_ID: 'bootstrapClient section',
+  CATALOG_BOOTSTRAP_CLIENT_SECRET: 'secret (bootstrapClient section)',
 };
 
 /** Defaults the chart changes on purpose, and why. Every other key keeps the app's default. */
 const CHART_OVERRIDES: Record<string, { value: string; why: string }> = {
   CATALOG_HOST: { value: '0.0.0.0', why: 'loopback is unreachable from outside the pod' },
   CATALOG_DATA_DIR: { value: '/data', why: './data resolves into the read-only /app tree; /data is the volume mount' },
+  CATALOG_AUTHENTICATION: { value: 'catalog', why: 'a deployed catalog authenticates (off is for a loopback first try)' },
   // CATALOG_MIGRATE_ON_START keeps the app's default (true) in values.yaml: the templates render
   // false only while migrationJob.enabled, so turning the Job off brings migrate-on-start back.
   // CATALOG_GC_SCHEDULE likewise keeps its default; it becomes `off` only with gcCronJob.enabled.

@@ -119,6 +119,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/oauth/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a token (OAuth2 client credentials, or a token exchange to refresh one)
+         * @description Only with CATALOG_AUTHENTICATION=catalog; otherwise every grant is refused with
+         *     `unsupported_grant_type` (with oidc, tokens come from the identity provider). Client
+         *     credentials go in the form (`client_id`, `client_secret`) or in HTTP Basic; a Bearer
+         *     header on this request is ignored. A token exchange of a valid token this catalog issued
+         *     gives a fresh one (Java clients refresh so); an expired one is exchanged only with the
+         *     client's Basic credentials. No refresh tokens are issued. Answers and errors are
+         *     OAuth2's, not the Iceberg error model.
+         */
+        post: operations["getToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/auth/whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The principal the request's token names */
+        get: operations["whoAmI"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/auth/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The catalog's OAuth2 clients (administrators) */
+        get: operations["listClients"];
+        put?: never;
+        /**
+         * Register an OAuth2 client (administrators)
+         * @description The answer holds the client's secret, once; the catalog keeps only a slow hash of it.
+         */
+        post: operations["registerClient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/auth/clients/{client-id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                "client-id": string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Disable a client (administrators); its tokens stop working within seconds */
+        delete: operations["disableClient"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/{prefix}/namespaces/{namespace}/tables": {
         parameters: {
             query?: never;
@@ -1415,6 +1498,53 @@ export interface components {
                 identifier: components["schemas"]["TableIdentifier"];
             })[];
         };
+        OAuthTokenRequest: {
+            /** @enum {string} */
+            grant_type: "client_credentials" | "urn:ietf:params:oauth:grant-type:token-exchange";
+            client_id?: string;
+            client_secret?: string;
+            scope?: string;
+            subject_token?: string;
+            subject_token_type?: string;
+        };
+        OAuthTokenResponse: {
+            access_token: string;
+            /** @enum {string} */
+            token_type: "bearer";
+            expires_in?: number;
+            issued_token_type?: string;
+        };
+        OAuthError: {
+            /** @enum {string} */
+            error: "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope";
+            error_description?: string;
+        };
+        WhoAmIResponse: {
+            principal: string;
+            groups: string[];
+            /** @enum {string} */
+            via: "anonymous" | "catalog" | "oidc";
+            administrator: boolean;
+        };
+        RegisterClientRequest: {
+            /** @description Chosen by the catalog when absent. */
+            "client-id"?: string;
+            /** @description The principal its tokens name (grants are made to it); the client id when absent. */
+            principal?: string;
+        };
+        Client: {
+            "client-id": string;
+            principal: string;
+            "created-at": string;
+            "created-by"?: string | null;
+            "disabled-at"?: string | null;
+        };
+        RegisterClientResponse: components["schemas"]["Client"] & {
+            "client-secret": string;
+        };
+        ListClientsResponse: {
+            clients: components["schemas"]["Client"][];
+        };
         /** @description How the view is defined; `sql` representations carry the query text and its dialect. Other types are kept as given. */
         ViewRepresentation: {
             type: string;
@@ -2164,6 +2294,25 @@ export interface components {
                 "application/json": components["schemas"]["IcebergErrorResponse"];
             };
         };
+        /** @description `NotAuthorizedException`: a token is missing, malformed, expired, or not one this catalog trusts (only when authentication is on). `WWW-Authenticate` says which (RFC 6750). */
+        NotAuthorized: {
+            headers: {
+                "WWW-Authenticate"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["IcebergErrorResponse"];
+            };
+        };
+        /** @description `ForbiddenException`: the caller may not do this. */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["IcebergErrorResponse"];
+            };
+        };
         /** @description `NoSuchNamespaceException`: the namespace does not exist. */
         NoSuchNamespace: {
             headers: {
@@ -2289,6 +2438,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             /** @description `NoSuchWarehouseException`: the requested warehouse is unknown, or none was given and there is no default. */
             404: {
                 headers: {
@@ -2334,6 +2484,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             /** @description `NoSuchNamespaceException`: the `parent` namespace does not exist. */
             404: {
                 headers: {
@@ -2374,6 +2525,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             /** @description `NoSuchNamespaceException`: the parent of a nested namespace does not exist. */
             404: {
                 headers: {
@@ -2426,6 +2578,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchNamespace"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2457,6 +2610,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchNamespace"];
             /** @description `NamespaceNotEmptyException`: the namespace still holds tables, views or namespaces. */
             409: {
@@ -2498,6 +2652,13 @@ export interface operations {
             };
             /** @description The namespace could not be decoded from the path. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A token is needed, and none was given or it is not valid (authentication on). */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2564,6 +2725,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchNamespace"];
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -2577,6 +2739,166 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    getToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["OAuthTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description A token. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthTokenResponse"];
+                };
+            };
+            /** @description A malformed request or an unsupported grant. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description `invalid_client`: unknown client, wrong secret, or a disabled client. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            413: components["responses"]["RequestTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    whoAmI: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhoAmIResponse"];
+                };
+            };
+            401: components["responses"]["NotAuthorized"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    listClients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every client, disabled ones included; never their secrets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListClientsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    registerClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RegisterClientRequest"];
+            };
+        };
+        responses: {
+            /** @description The new client, with its secret. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterClientResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description `AlreadyExistsException`: a client has this id. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
+            413: components["responses"]["RequestTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    disableClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                "client-id": string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disabled. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -2616,6 +2938,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchNamespace"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2659,6 +2982,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchNamespace"];
             /** @description `AlreadyExistsException`: a table or view with this name already exists in the namespace. */
             409: {
@@ -2724,6 +3048,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchTable"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2763,6 +3088,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchTable"];
             409: components["responses"]["CommitFailed"];
             413: components["responses"]["RequestTooLarge"];
@@ -2803,6 +3129,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchTable"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2837,6 +3164,13 @@ export interface operations {
             };
             /** @description The namespace or table name could not be decoded from the path. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A token is needed, and none was given or it is not valid (authentication on). */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2909,6 +3243,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             /** @description `NoSuchNamespaceException` when the namespace does not exist; `NotFoundException` when the metadata file cannot be read. */
             404: {
                 headers: {
@@ -2958,6 +3293,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             /** @description `NoSuchTableException` when the source table does not exist; `NoSuchNamespaceException` when the destination namespace does not. */
             404: {
                 headers: {
@@ -3023,6 +3359,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchTable"];
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -3055,6 +3392,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchTable"];
             409: components["responses"]["CommitFailed"];
             413: components["responses"]["RequestTooLarge"];
@@ -3100,6 +3438,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchNamespace"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3138,6 +3477,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchNamespace"];
             /** @description `AlreadyExistsException`: a view or a table with this name already exists in the namespace. */
             409: {
@@ -3198,6 +3538,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchView"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3237,6 +3578,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchView"];
             409: components["responses"]["CommitFailed"];
             413: components["responses"]["RequestTooLarge"];
@@ -3274,6 +3616,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchView"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3308,6 +3651,13 @@ export interface operations {
             };
             /** @description The namespace or view name could not be decoded from the path. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A token is needed, and none was given or it is not valid (authentication on). */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3367,6 +3717,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             /** @description `NoSuchViewException` when the source view does not exist; `NoSuchNamespaceException` when the destination namespace does not. */
             404: {
                 headers: {
@@ -3423,6 +3774,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             /** @description `NoSuchNamespaceException` when the namespace does not exist; `NotFoundException` when the metadata file cannot be read. */
             404: {
                 headers: {
@@ -3481,6 +3833,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             /** @description `NoSuchTableException`, `NoSuchNamespaceException` or `NotFoundException`: the source table, the destination namespace, or the snapshot or ref named by the point does not exist. */
             404: {
                 headers: {
@@ -3537,6 +3890,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchNamespace"];
             /** @description `AlreadyExistsException`: a destination namespace or table exists. */
             409: {
@@ -3580,6 +3934,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             /** @description `ForbiddenException`: the new root is not under a root the operator allows. */
             403: {
                 headers: {
@@ -3652,6 +4007,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchTable"];
             409: components["responses"]["CommitFailed"];
             413: components["responses"]["RequestTooLarge"];
@@ -3683,6 +4039,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3719,6 +4076,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             /** @description `NotFoundException` (no such dropped table) or `NoSuchNamespaceException` (the destination namespace does not exist). */
             404: {
                 headers: {
@@ -3772,6 +4130,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -3802,6 +4161,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3837,6 +4197,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchTable"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3866,6 +4227,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -3902,6 +4264,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             /** @description `ForbiddenException`: orphan deletion is off in this catalog's configuration. */
             403: {
                 headers: {
@@ -3947,6 +4310,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             /** @description `NotFoundException` */
             404: {
                 headers: {
@@ -3993,6 +4357,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             /** @description `NotFoundException` */
             404: {
                 headers: {
@@ -4029,6 +4394,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -4064,6 +4430,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchTable"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -4103,6 +4470,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             /** @description `NoSuchViewException` or `NoSuchNamespaceException`: the source view or the destination namespace does not exist. */
             404: {
                 headers: {
@@ -4157,6 +4525,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchView"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -4196,6 +4565,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchTable"];
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -4228,6 +4598,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchTable"];
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -4260,6 +4631,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchTable"];
             409: components["responses"]["CommitFailed"];
             413: components["responses"]["RequestTooLarge"];
@@ -4300,6 +4672,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchNamespace"];
             /** @description `AlreadyExistsException`: a table already has a ref of that name (set `replace`). */
             409: {
@@ -4346,6 +4719,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             404: components["responses"]["NoSuchNamespace"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];

@@ -39,7 +39,9 @@ export function registerConfigRoutes(app: FastifyInstance, deps: AppDependencies
     return {
       defaults,
       overrides: { prefix: warehouse.name },
-      endpoints: [...SERVED_ENDPOINTS],
+      // The token endpoint only when the catalog issues tokens itself (with an external IdP
+      // clients must get theirs there).
+      endpoints: deps.config.auth.mode === 'catalog' ? [...SERVED_ENDPOINTS, 'POST /v1/oauth/tokens'] : [...SERVED_ENDPOINTS],
     };
   });
 }

@@ -62,6 +62,7 @@ describe('loadOpenApiDocument', () => {
       'dropNamespace', 'updateProperties', 'listTables', 'createTable', 'loadTable', 'updateTable',
       'dropTable', 'tableExists', 'registerTable', 'renameTable', 'reportMetrics', 'commitTransaction',
       'listViews', 'createView', 'loadView', 'replaceView', 'dropView', 'viewExists', 'renameView', 'registerView',
+      'getToken',
     ]);
     const seen = new Set<string>();
     const extensions = new Set<string>();
@@ -71,7 +72,7 @@ describe('loadOpenApiDocument', () => {
         const op = operation as { operationId: string; tags: string[] };
         if (path.startsWith('/ext/v1/')) {
           assert.ok(!expected.has(op.operationId), `${op.operationId} reuses an upstream operationId`);
-          assert.ok(op.tags.length === 1 && ['clones', 'gc'].includes(op.tags[0]), `${op.operationId} needs an extension tag`);
+          assert.ok(op.tags.length === 1 && ['clones', 'gc', 'auth'].includes(op.tags[0]), `${op.operationId} needs an extension tag`);
           extensions.add(op.operationId);
         } else {
           assert.ok(path.startsWith('/v1/'), path);
