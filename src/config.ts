@@ -90,7 +90,7 @@ function authConfig(values: Record<string, string | number | boolean | undefined
   if (id !== undefined && !/^[A-Za-z0-9._~-]{1,128}$/.test(id)) {
     throw new ConfigError('CATALOG_BOOTSTRAP_CLIENT_ID: 1-128 characters of A-Z a-z 0-9 . _ ~ -');
   }
-  if ((values.tokenLifetimeSeconds as number) < 60) throw new ConfigError('CATALOG_TOKEN_LIFETIME_SECONDS: at least 60');
+  if ((values.tokenLifetimeSeconds as number) < 10) throw new ConfigError('CATALOG_TOKEN_LIFETIME_SECONDS: at least 10');
   if ((values.tokenKeyRotationSeconds as number) < 60) throw new ConfigError('CATALOG_TOKEN_KEY_ROTATION_SECONDS: at least 60');
   return Object.freeze({
     mode,
