@@ -12,8 +12,8 @@
 #  4. starts a real Postgres and a real S3-compatible server (moto) on loopback;
 #  5. integration tests against them;
 #  6. engine suites against a running catalog on each backend: embedded PGlite + local
-#     warehouse, Postgres + local warehouse, Postgres + S3 (PyIceberg and DuckDB on all three,
-#     Spark on the last, Trino on the last two); the collector's randomized model test
+#     warehouse, Postgres + local warehouse, Postgres + S3 (PyIceberg, DuckDB and Trino on all
+#     three, Spark on the embedded default and on S3); the collector's randomized model test
 #     (PyIceberg, kill -9) on local and S3; the API fuzzer (schemathesis) on the embedded
 #     default and on Postgres;
 #  7. stops everything it started and prints one total line: "N passed, N failed, N skipped".
@@ -193,10 +193,17 @@ trino_ready() { wants trino && [[ ${#TRINO_ENV[@]} -gt 0 ]]; }
 
 # PyIceberg, DuckDB and Trino share each backend's catalog (every test works in its own namespaces).
 if [[ -n "$VENV" ]] && { wants pyiceberg || wants spark || wants duckdb || trino_ready; }; then
-  if wants pyiceberg || wants duckdb; then
+  # The embedded default, as a new user's `npm start` runs it: every engine once.
+  if wants pyiceberg || wants duckdb || wants spark || trino_ready; then
     if uri="$(start_catalog embedded)"; then
       wants pyiceberg && run_pytest pyiceberg-embedded test/compat/pyiceberg "$uri"
       wants duckdb && run_pytest duckdb-embedded test/compat/duckdb "$uri"
+      if wants spark; then
+        if SPARK_JARS="$("$ENV_SCRIPTS/ensure-spark-jars.sh")"; then
+          run_pytest spark-embedded test/compat/spark "$uri" SPARK_JARS="$SPARK_JARS"
+        else record_failure spark "could not fetch the Iceberg Spark jars"; fi
+      fi
+      trino_ready && run_pytest trino-embedded test/compat/trino "$uri" "${TRINO_ENV[@]}"
     else record_failure catalog-embedded "catalog did not start"; fi
   fi
   if [[ -n "$PG_URL" ]] && { wants pyiceberg || wants duckdb || trino_ready; }; then
