@@ -4,6 +4,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Administrators } from './auth/administrators.js';
+import type { PostgresAuthorizer } from './authz/authorizer.js';
+import type { GrantService } from './authz/grant-service.js';
+import type { AccessChecks } from './http/access-checks.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { ClientRegistry } from './auth/client-registry.js';
 import type { TokenGrants } from './auth/token-grants.js';
@@ -34,6 +37,7 @@ import { registerRequestObservability, requestIdOf } from './http/request-observ
 import { registerJsonBodyParser } from './http/json-body.js';
 import { loadOpenApiDocument } from './http/openapi-document.js';
 import { registerAuthRoutes } from './http/routes/auth-routes.js';
+import { registerGrantRoutes } from './http/routes/grant-routes.js';
 import { registerGcRoutes } from './http/routes/gc-routes.js';
 import { registerTokenRoutes } from './http/routes/token-routes.js';
 import { registerCloneRoutes } from './http/routes/clone-routes.js';
@@ -50,6 +54,9 @@ export interface AppDependencies {
   config: Pick<Config, 's3' | 'bodyLimitBytes' | 'bodyBudgetBytes' | 'requestTimeoutMs' | 'logLevel' | 'auth'>;
   authenticator: Authenticator;
   administrators: Administrators;
+  authorizer: PostgresAuthorizer;
+  checks: AccessChecks;
+  grants: GrantService;
   /** Only with CATALOG_AUTHENTICATION=catalog. */
   clients?: ClientRegistry;
   tokenGrants?: TokenGrants;
@@ -138,6 +145,7 @@ export async function buildApp(deps: AppDependencies, options: BuildOptions = {}
   registerHealthRoutes(app, deps.health);
   registerTokenRoutes(app, deps);
   registerAuthRoutes(app, deps);
+  registerGrantRoutes(app, deps);
   registerConfigRoutes(app, deps);
   registerNamespaceRoutes(app, deps);
   registerTableRoutes(app, deps);

@@ -5,6 +5,10 @@ import { CatalogTokens } from './auth/catalog-tokens.js';
 import { ClientRegistry } from './auth/client-registry.js';
 import { OidcVerifier } from './auth/oidc-verifier.js';
 import { TokenGrants } from './auth/token-grants.js';
+import { Access } from './authz/access.js';
+import { PostgresAuthorizer } from './authz/authorizer.js';
+import { GrantService } from './authz/grant-service.js';
+import { AccessChecks } from './http/access-checks.js';
 import { DroppedTables } from './catalog/dropped-tables.js';
 import { NamespaceService } from './catalog/namespace-service.js';
 import { TableCommitter } from './catalog/table-commit.js';
@@ -122,10 +126,15 @@ export async function createDependencies(
           groupsClaim: auth.oidc.groupsClaim,
         })
       : undefined;
+  const administrators = new Administrators(auth);
+  const authorizer = new PostgresAuthorizer(db, administrators);
   return {
     config,
     authenticator: new Authenticator(auth, { catalog: catalogTokens, clients, oidc }),
-    administrators: new Administrators(auth),
+    administrators,
+    authorizer,
+    checks: new AccessChecks(db, new Access(db, authorizer)),
+    grants: new GrantService(db, authorizer),
     clients,
     tokenGrants: catalogTokens && clients ? new TokenGrants(catalogTokens, clients) : undefined,
     namespaces: new NamespaceService(db),

@@ -5,14 +5,19 @@ import { forbidden } from '../iceberg/errors.js';
 import type { Principal } from './principal.js';
 
 export class Administrators {
-  private readonly names: ReadonlySet<string>;
+  private readonly names_: ReadonlySet<string>;
 
   constructor(private readonly config: AuthConfig) {
-    this.names = new Set([...config.admins, ...(config.bootstrapClient ? [config.bootstrapClient.id] : [])]);
+    this.names_ = new Set([...config.admins, ...(config.bootstrapClient ? [config.bootstrapClient.id] : [])]);
+  }
+
+  /** The administrators named by configuration (with authentication off, everyone is one). */
+  get names(): readonly string[] {
+    return [...this.names_];
   }
 
   isAdmin(principal: Principal): boolean {
-    return this.config.mode === 'off' || this.names.has(principal.name);
+    return this.config.mode === 'off' || this.names_.has(principal.name);
   }
 
   require(principal: Principal, what: string): void {

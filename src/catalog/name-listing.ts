@@ -15,12 +15,14 @@ export async function listNamesIn(
   levels: string[],
   kind: 'table' | 'view',
   page: PageRequest,
+  /** The names the caller may see ('all': no filter). */
+  visible: 'all' | ReadonlySet<string> = 'all',
 ): Promise<{ identifiers: TableIdentifier[]; nextPageToken?: string | null }> {
   const namespace = await findNamespace(db, warehouse.id, levels);
   if (!namespace) throw noSuchNamespace(namespaceName(levels));
   const window = pageWindow(page);
   const after = page.pageToken ? decodePageToken(page.pageToken, isString) : undefined;
-  const rows = await listNames(db, namespace.id, kind, { after, limit: window.limit && window.limit + 1 });
+  const rows = await listNames(db, namespace.id, kind, { after, limit: window.limit && window.limit + 1, only: visible === 'all' ? undefined : [...visible] });
   const more = window.limit !== undefined && rows.length > window.limit;
   const names = (more ? rows.slice(0, window.limit) : rows).map((r) => r.name);
   return {

@@ -46,13 +46,15 @@ export class NamespaceService {
     return namespace;
   }
 
-  async list(warehouse: Warehouse, parent: string[] | undefined, page: PageRequest) {
+  /** One page of the child namespaces of `parent`, of those in `visible` ('all': no filter). */
+  async list(warehouse: Warehouse, parent: string[] | undefined, page: PageRequest, visible: 'all' | ReadonlySet<string> = 'all') {
     const parentNamespace = parent && parent.length > 0 ? await this.require(warehouse, parent) : undefined;
     const window = pageWindow(page);
     const after = page.pageToken ? decodePageToken(page.pageToken, isLevels) : undefined;
     const rows = await listChildNamespaces(this.db, warehouse.id, parentNamespace?.id ?? null, {
       after,
       limit: window.limit && window.limit + 1,
+      only: visible === 'all' ? undefined : [...visible],
     });
     const more = window.limit !== undefined && rows.length > window.limit;
     const namespaces = (more ? rows.slice(0, window.limit) : rows).map((n) => n.levels);
@@ -62,14 +64,14 @@ export class NamespaceService {
     };
   }
 
-  async create(warehouse: Warehouse, levels: string[], properties: Record<string, string>): Promise<Namespace> {
+  async create(warehouse: Warehouse, levels: string[], properties: Record<string, string>, owner: string | null = null): Promise<Namespace> {
     validateLevels(levels);
     for (const [key, value] of Object.entries(properties)) {
       if (typeof value !== 'string') throw badRequest(`Invalid namespace property ${key}: values must be strings`);
     }
     // A nested namespace lives inside its parent, which must exist first.
     const parent = levels.length > 1 ? await this.require(warehouse, levels.slice(0, -1)) : undefined;
-    const namespace: Namespace = { id: crypto.randomUUID(), warehouseId: warehouse.id, parentId: parent?.id ?? null, levels, properties };
+    const namespace: Namespace = { id: crypto.randomUUID(), warehouseId: warehouse.id, parentId: parent?.id ?? null, levels, properties, owner };
     try {
       await this.db.transaction().execute(async (tx) => {
         if (Object.hasOwn(properties, LOCATION_PROPERTY)) {

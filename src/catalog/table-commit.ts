@@ -93,7 +93,7 @@ export class TableCommitter {
     private readonly options: { maxAttempts: number; now: () => number; observer?: CommitObserver },
   ) {}
 
-  async commit(warehouse: Warehouse, changes: TableChange[]): Promise<CommittedTable[]> {
+  async commit(warehouse: Warehouse, changes: TableChange[], owner: string | null = null): Promise<CommittedTable[]> {
     const seen = new Set<string>();
     for (const change of changes) {
       const key = tableName(change.identifier.namespace, change.identifier.name);
@@ -101,7 +101,7 @@ export class TableCommitter {
       seen.add(key);
     }
     for (let attempt = 1; ; attempt++) {
-      const plans = await Promise.all(changes.map((change) => this.plan(warehouse, change)));
+      const plans = await Promise.all(changes.map((change) => this.plan(warehouse, change, owner)));
       const toWrite = plans.filter((p) => p.kind !== 'unchanged');
       if (toWrite.length === 0) return plans.map((p) => p.result);
       await this.writeFiles(warehouse, toWrite.map((p) => p.result));
@@ -144,7 +144,7 @@ export class TableCommitter {
     }
   }
 
-  private async plan(warehouse: Warehouse, change: TableChange): Promise<PlannedCommit> {
+  private async plan(warehouse: Warehouse, change: TableChange, owner: string | null): Promise<PlannedCommit> {
     const { namespace: levels, name } = change.identifier;
     const isCreate = change.requirements.some((r) => r.type === 'assert-create');
     const current = await this.documents.find(warehouse.id, levels, name);
@@ -198,6 +198,7 @@ export class TableCommitter {
       },
       metadata,
     );
+    if (!base) result.record.owner = owner;
     return { change, kind: base ? 'update' : 'create', base, result };
   }
 

@@ -44,8 +44,8 @@ export class TableService {
     return namespace;
   }
 
-  list(warehouse: Warehouse, levels: string[], page: PageRequest) {
-    return listNamesIn(this.db, warehouse, levels, 'table', page);
+  list(warehouse: Warehouse, levels: string[], page: PageRequest, visible: 'all' | ReadonlySet<string> = 'all') {
+    return listNamesIn(this.db, warehouse, levels, 'table', page, visible);
   }
 
   /** The stored table; a missing namespace is reported as a missing table (spec: loadTable, Spark relies on it). */
@@ -65,7 +65,7 @@ export class TableService {
     return withReferencedSnapshotsOnly(table.metadata());
   }
 
-  async create(warehouse: Warehouse, levels: string[], input: CreateTableInput): Promise<CommittedTable & { staged: boolean }> {
+  async create(warehouse: Warehouse, levels: string[], input: CreateTableInput, owner: string | null = null): Promise<CommittedTable & { staged: boolean }> {
     requireValidName(input.name, 'table name');
     const namespace = await this.requireNamespace(warehouse, levels);
     const identifier = { namespace: levels, name: input.name };
@@ -84,6 +84,7 @@ export class TableService {
       { id: crypto.randomUUID(), warehouseId: warehouse.id, namespaceId: namespace.id, name: input.name, location, version: 0 },
       metadata,
     );
+    table.record.owner = owner;
     // A staged create (spec: stage-create) only proposes metadata; the table comes into
     // being with the client's later commit carrying assert-create.
     if (input['stage-create']) {
@@ -115,8 +116,9 @@ export class TableService {
     }
   }
 
-  commit(warehouse: Warehouse, changes: TableChange[]): Promise<CommittedTable[]> {
-    return this.committer.commit(warehouse, changes);
+  /** `owner` owns a table a change creates (create-via-commit). */
+  commit(warehouse: Warehouse, changes: TableChange[], owner: string | null = null): Promise<CommittedTable[]> {
+    return this.committer.commit(warehouse, changes, owner);
   }
 
   async drop(warehouse: Warehouse, levels: string[], name: string, purgeRequested: boolean): Promise<void> {
@@ -146,6 +148,7 @@ export class TableService {
     warehouse: Warehouse,
     levels: string[],
     request: { name: string; 'metadata-location': string; overwrite?: boolean },
+    owner: string | null = null,
   ): Promise<CommittedTable> {
     requireValidName(request.name, 'table name');
     const namespace = await this.requireNamespace(warehouse, levels);
@@ -179,6 +182,8 @@ export class TableService {
       metadataLocation,
       metadataJson: serializeMetadata(metadata),
       version: existing ? existing.head.version + 1 : 0,
+      // Re-pointing an existing table keeps its owner.
+      owner: existing ? (existing.head.owner ?? null) : owner,
     };
     try {
       const [registered] = await this.committer.commitRegistered({ record, metadata, metadataJson: record.metadataJson }, existing);

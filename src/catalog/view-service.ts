@@ -96,8 +96,8 @@ export class ViewService {
     return namespace;
   }
 
-  list(warehouse: Warehouse, levels: string[], page: PageRequest) {
-    return listNamesIn(this.db, warehouse, levels, 'view', page);
+  list(warehouse: Warehouse, levels: string[], page: PageRequest, visible: 'all' | ReadonlySet<string> = 'all') {
+    return listNamesIn(this.db, warehouse, levels, 'view', page, visible);
   }
 
   /**
@@ -114,7 +114,7 @@ export class ViewService {
     return (await findNameHolder(this.db, warehouse.id, levels, name)) === 'view';
   }
 
-  async create(warehouse: Warehouse, levels: string[], input: CreateViewInput): Promise<CurrentView> {
+  async create(warehouse: Warehouse, levels: string[], input: CreateViewInput, owner: string | null = null): Promise<CurrentView> {
     requireValidName(input.name, 'view name');
     const namespace = await this.requireNamespace(warehouse, levels);
     const identifier = { namespace: levels, name: input.name };
@@ -131,6 +131,7 @@ export class ViewService {
       checkLocation: (l) => this.locations.confine(warehouse, l),
     });
     const view = viewVersion(this.locations, warehouse, { id: crypto.randomUUID(), namespaceId: namespace.id, name: input.name, version: 0 }, location, metadata);
+    view.record.owner = owner;
     await this.checkMetadataPath(warehouse, metadata, view.record.id);
     await this.writeFile(warehouse, view);
     try {
@@ -199,7 +200,12 @@ export class ViewService {
   }
 
   /** Adopts an existing view metadata file inside the warehouse; nothing is written. */
-  async register(warehouse: Warehouse, levels: string[], request: { name: string; 'metadata-location': string }): Promise<CurrentView> {
+  async register(
+    warehouse: Warehouse,
+    levels: string[],
+    request: { name: string; 'metadata-location': string },
+    owner: string | null = null,
+  ): Promise<CurrentView> {
     requireValidName(request.name, 'view name');
     const namespace = await this.requireNamespace(warehouse, levels);
     const identifier = { namespace: levels, name: request.name };
@@ -226,6 +232,7 @@ export class ViewService {
       metadataLocation,
       metadataJson,
       version: 0,
+      owner,
     };
     try {
       await this.db.transaction().execute((tx) => insertView(tx, record));

@@ -17,6 +17,10 @@ import { resolveClonePoint, type ClonePoint } from './clone-point.js';
 import { cloneViewMetadata } from './view-clone-metadata.js';
 
 export interface CloneOptionsRequest {
+  /** The caller: it owns the clones (set by the route, never by a request body). */
+  owner?: string | null;
+  /** Copy the source's grants onto the clone (Snowflake's COPY GRANTS); otherwise only its owner may use it. */
+  'copy-grants'?: boolean;
   history?: 'point' | 'all';
   'copy-refs'?: boolean;
   properties?: Record<string, string>;
@@ -97,6 +101,7 @@ export function planTableClone(
   );
   // The clone reads files under its source's location, and wherever the source's own came from.
   version.record.sourceLocations = [...new Set([source.location, ...source.sourceLocations])];
+  version.record.owner = ctx.options.owner ?? null;
   return {
     source,
     sourceMetadata,
@@ -139,6 +144,7 @@ export function planViewClone(
     rewriteNamespace: choice.rewriteNamespace,
   });
   const view = viewVersion(ctx.locations, ctx.warehouse, { id: crypto.randomUUID(), namespaceId: namespace.id, name, version: 0 }, location, metadata);
+  view.record.owner = ctx.options.owner ?? null;
   const versionId = (choice.version ?? sourceMetadata.versions.find((v) => v['version-id'] === sourceMetadata['current-version-id']))!['version-id'];
   return {
     source,

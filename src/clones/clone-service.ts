@@ -18,6 +18,7 @@ import { findNamespace, insertNamespace, listNamespaceTree, type Namespace } fro
 import { isTransactionConflict, isUniqueViolation, mayHaveCommitted } from '../db/postgres-errors.js';
 import { insertTable } from '../db/table-repository.js';
 import { findNameHolder, findView, insertView } from '../db/view-repository.js';
+import { copyGrants } from '../db/grant-repository.js';
 import { findOverlappingWarehouse, insertWarehouse, type Warehouse } from '../db/warehouse-repository.js';
 import { alreadyExists, badRequest, forbidden, noSuchNamespace, noSuchTable, noSuchView } from '../iceberg/errors.js';
 import { isUnderRoot } from '../gc/object-uri.js';
@@ -88,6 +89,8 @@ interface ClonePlanner {
   table(source: LockedTable, namespace: Namespace, name: string, point: ClonePoint, emptyIfBefore: boolean, location?: string): void;
   view(source: LockedTable, namespace: Namespace, name: string, choice: Parameters<typeof planViewClone>[4], location?: string): void;
   skip(source: LockedTable, reason: string): void;
+  /** A securable copied without a plan (a namespace, the warehouse): its grants follow with copy-grants. */
+  copied(sourceId: string, copyId: string): void;
 }
 
 const MAX_ATTEMPTS = 3;
@@ -162,8 +165,9 @@ export class CloneService {
     const root = await this.newWarehouseRoot(location);
     // The catalog deletes garbage and orphans under the roots it manages: this one it creates,
     // empty, under a root the operator allowed.
-    const target: Warehouse = { id: crypto.randomUUID(), name, location: root, properties: {}, managedRoot: true };
-    const result = await this.cloneTree(source, [], target, [], request, async (tx) => {
+    const target: Warehouse = { id: crypto.randomUUID(), name, location: root, properties: {}, managedRoot: true, owner: request.owner ?? null };
+    const result = await this.cloneTree(source, [], target, [], request, async (tx, plan) => {
+      plan.copied(source.id, target.id);
       const clash = await findOverlappingWarehouse(tx, root);
       if (clash) throw badRequest(`Location ${root} overlaps the root of warehouse ${clash.name} (${clash.location})`);
       try {
@@ -212,12 +216,12 @@ export class CloneService {
     target: Warehouse,
     destinationRoot: string[],
     request: CloneRequestOptions & { 'timestamp-ms'?: number; 'view-default-namespace'?: 'rewrite' | 'keep' },
-    prepare?: (tx: Tx) => Promise<void>,
+    prepare?: (tx: Tx, plan: ClonePlanner) => Promise<void>,
   ): Promise<CloneResult> {
     const at = request['timestamp-ms'];
     if (at !== undefined && at > this.now()) throw badRequest(`Timestamp ${at} is in the future`);
     return this.run(target, request, async (tx, plan, created) => {
-      await prepare?.(tx);
+      await prepare?.(tx, plan);
       const tables = await lockTables(tx, source.id, { namespacePrefix: sourceLevels });
       const namespaces = await listNamespaceTree(tx, source.id, sourceLevels);
       const parentLevels = destinationRoot.slice(0, -1);
@@ -236,6 +240,7 @@ export class CloneService {
           parentId: isTop ? (parent?.id ?? null) : byLevels.get(levels.slice(0, -1).join('\x1f'))!.id,
           levels,
           properties,
+          owner: request.owner ?? null,
         };
         try {
           await insertNamespace(tx, copy);
@@ -244,6 +249,7 @@ export class CloneService {
           throw error;
         }
         byLevels.set(levels.join('\x1f'), copy);
+        plan.copied(namespace.id, copy.id);
         created.push(levels);
       }
       for (const table of tables) {
@@ -296,12 +302,14 @@ export class CloneService {
           const views: PlannedViewClone[] = [];
           const skipped: CloneResult['skipped'] = [];
           const namespaces: string[][] = [];
+          const copies: [string, string][] = [];
           await select(
             tx,
             {
               table: (...args) => tables.push(planTableClone(ctx, ...args)),
               view: (...args) => views.push(planViewClone(ctx, ...args)),
               skip: (source, reason) => skipped.push({ namespace: source.levels, name: source.name, reason }),
+              copied: (sourceId, copyId) => copies.push([sourceId, copyId]),
             },
             namespaces,
           );
@@ -320,6 +328,10 @@ export class CloneService {
             ...tables.map((p) => ({ ...p.lineage, sourceVersion: sourceUpdates.get(p.source.id)?.record.version ?? p.source.version })),
             ...views.map((p) => p.lineage),
           ]);
+          if (options['copy-grants']) {
+            copies.push(...[...tables, ...views].map((p): [string, string] => [p.source.id, p.clone.record.id]));
+            await copyGrants(tx, copies, options.owner ?? null);
+          }
           return { operationId: ctx.operationId, tables, views, skipped, namespaces, sourceUpdates };
         });
         for (const p of result.tables) this.documents.remember(p.clone.record.metadataLocation, p.clone.metadataJson, p.clone.metadata);

@@ -110,6 +110,11 @@ export async function insertLineage(tx: Tx, rows: LineageRow[]): Promise<void> {
 export interface CloneListing {
   tableId: string;
   kind: 'table' | 'view';
+  namespaceId: string | null;
+  owner: string | null;
+  /** The source's namespace and owner while it is live (null once dropped or purged). */
+  sourceNamespaceId: string | null;
+  sourceOwner: string | null;
   namespace: string[];
   name: string;
   expiresAt: Date | null;
@@ -125,6 +130,10 @@ export interface CloneListing {
 type ListingRow = {
   table_id: string;
   kind: 'table' | 'view';
+  namespace_id: string | null;
+  owner: string | null;
+  source_namespace_id: string | null;
+  source_owner: string | null;
   levels: string[];
   name: string;
   expires_at: Date | string | null;
@@ -140,6 +149,10 @@ type ListingRow = {
 const toListing = (r: ListingRow): CloneListing => ({
   tableId: r.table_id,
   kind: r.kind,
+  namespaceId: r.namespace_id,
+  owner: r.owner,
+  sourceNamespaceId: r.source_namespace_id,
+  sourceOwner: r.source_owner,
   namespace: r.levels,
   name: r.name,
   expiresAt: r.expires_at === null ? null : new Date(r.expires_at),
@@ -153,11 +166,12 @@ const toListing = (r: ListingRow): CloneListing => ({
 });
 
 const listingSelect = sql`
-  SELECT t.table_id, t.kind, n.levels, t.name, t.expires_at, l.cloned_at, l.source_table_id, l.source_name,
+  SELECT t.table_id, t.kind, t.namespace_id, t.owner, s.namespace_id AS source_namespace_id, s.owner AS source_owner, n.levels, t.name, t.expires_at, l.cloned_at, l.source_table_id, l.source_name,
          l.source_snapshot_id, l.source_version, l.operation_id, l.point
   FROM table_lineage l
   JOIN iceberg_table t ON t.table_id = l.table_id
   JOIN namespace n ON n.namespace_id = t.namespace_id
+  LEFT JOIN iceberg_table s ON s.table_id = l.source_table_id AND s.dropped_at IS NULL
   WHERE t.dropped_at IS NULL`;
 
 /** Live clones of the warehouse, soonest expiry first. */

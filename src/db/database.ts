@@ -13,6 +13,7 @@ export interface WarehouseTable {
   properties: Json<Record<string, string>>;
   created_at: Generated<Timestamp>;
   managed_root: Generated<boolean>;
+  owner: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface NamespaceTable {
@@ -22,6 +23,7 @@ export interface NamespaceTable {
   levels: ColumnType<string[], string[], string[]>;
   properties: Json<Record<string, string>>;
   created_at: Generated<Timestamp>;
+  owner: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface IcebergTableTable {
@@ -46,6 +48,8 @@ export interface IcebergTableTable {
   kind: Generated<'table' | 'view'>;
   /** Locations of the tables a clone descends from (migrations/20261208010000_source_locations.sql). */
   source_locations: ColumnType<string[], string[] | undefined, string[]>;
+  /** Who made it (migrations/20261208030000_authorization.sql). */
+  owner: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface TableLineageTable {
@@ -106,6 +110,28 @@ export interface AuthSigningKeyTable {
   verifies_until: Timestamp;
 }
 
+export interface AuthRoleTable {
+  name: string;
+  created_at: Generated<Timestamp>;
+  created_by: string | null;
+}
+
+export interface AuthRoleMemberTable {
+  role: string;
+  member_kind: 'principal' | 'group' | 'role';
+  member: string;
+}
+
+export interface AuthGrantTable {
+  securable_id: string;
+  securable_kind: 'warehouse' | 'namespace' | 'table' | 'view';
+  grantee_kind: 'principal' | 'group' | 'role';
+  grantee: string;
+  privilege: string;
+  granted_by: string | null;
+  granted_at: Generated<Timestamp>;
+}
+
 export interface Database {
   warehouse: WarehouseTable;
   namespace: NamespaceTable;
@@ -116,6 +142,10 @@ export interface Database {
   table_lineage: TableLineageTable;
   auth_client: AuthClientTable;
   auth_signing_key: AuthSigningKeyTable;
+  auth_role: AuthRoleTable;
+  auth_role_member: AuthRoleMemberTable;
+  auth_grant: AuthGrantTable;
+  auth_epoch: { singleton: Generated<boolean>; epoch: Int8 };
 }
 
 export type Db = Kysely<Database>;

@@ -7,9 +7,11 @@ export interface Namespace {
   parentId: string | null;
   levels: string[];
   properties: Record<string, string>;
+  /** Who made it; null for namespaces made before ownership existed. */
+  owner?: string | null;
 }
 
-type Row = { namespace_id: string; warehouse_id: string; parent_id: string | null; levels: string[]; properties: unknown };
+type Row = { namespace_id: string; warehouse_id: string; parent_id: string | null; levels: string[]; properties: unknown; owner?: string | null };
 
 const toNamespace = (row: Row): Namespace => ({
   id: row.namespace_id,
@@ -17,6 +19,7 @@ const toNamespace = (row: Row): Namespace => ({
   parentId: row.parent_id,
   levels: row.levels,
   properties: (typeof row.properties === 'string' ? JSON.parse(row.properties) : row.properties) as Record<string, string>,
+  owner: row.owner ?? null,
 });
 
 const levelsParam = (levels: string[]) => sql<string[]>`${levels}::text[]`;
@@ -36,7 +39,8 @@ export async function listChildNamespaces(
   db: DbOrTx,
   warehouseId: string,
   parentId: string | null,
-  page: { after?: string[]; limit?: number },
+  /** `only`: the last levels (names) of the children to list; all when absent. */
+  page: { after?: string[]; limit?: number; only?: string[] },
 ): Promise<Namespace[]> {
   let query = db
     .selectFrom('namespace')
@@ -44,6 +48,7 @@ export async function listChildNamespaces(
     .where('warehouse_id', '=', warehouseId)
     .where('parent_id', parentId === null ? 'is' : '=', parentId)
     .orderBy('levels');
+  if (page.only) query = query.where(sql<boolean>`levels[cardinality(levels)] = ANY(${page.only}::text[])`);
   if (page.after) query = query.where('levels', '>', levelsParam(page.after));
   if (page.limit) query = query.limit(page.limit);
   return (await query.execute()).map(toNamespace);
@@ -53,7 +58,7 @@ export async function listChildNamespaces(
 export async function listNamespaceTree(db: DbOrTx, warehouseId: string, root: string[]): Promise<Namespace[]> {
   const below = root.length === 0 ? sql`true` : sql`levels[1:${root.length}] = ${root}::text[]`;
   const result = await sql<Row>`
-    SELECT namespace_id, warehouse_id, parent_id, levels, properties FROM namespace
+    SELECT namespace_id, warehouse_id, parent_id, levels, properties, owner FROM namespace
     WHERE warehouse_id = ${warehouseId} AND ${below}
     ORDER BY array_length(levels, 1), levels`.execute(db);
   return result.rows.map(toNamespace);
@@ -68,6 +73,7 @@ export async function insertNamespace(db: DbOrTx, namespace: Namespace): Promise
       parent_id: namespace.parentId,
       levels: levelsParam(namespace.levels),
       properties: JSON.stringify(namespace.properties),
+      owner: namespace.owner ?? null,
     })
     .execute();
 }

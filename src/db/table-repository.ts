@@ -21,6 +21,8 @@ export interface TableRecord {
   version: number;
   /** Where files it may read lie besides its location: the locations of the tables it was cloned from. */
   sourceLocations?: string[];
+  /** Who made it (the creator, registrar or cloner); null for tables made before ownership existed. */
+  owner?: string | null;
 }
 
 const headColumns = [
@@ -34,6 +36,7 @@ const headColumns = [
   'iceberg_table.metadata_location',
   'iceberg_table.version',
   'iceberg_table.source_locations',
+  'iceberg_table.owner',
 ] as const;
 
 type Row = {
@@ -47,6 +50,7 @@ type Row = {
   metadata_location: string;
   version: string | number | bigint;
   source_locations: string[];
+  owner: string | null;
 };
 
 const toHead = (row: Row): TableHead => ({
@@ -60,6 +64,7 @@ const toHead = (row: Row): TableHead => ({
   metadataLocation: row.metadata_location,
   version: Number(row.version),
   sourceLocations: row.source_locations,
+  owner: row.owner,
 });
 
 // Every request on a table starts with this query, so its SQL is built once, not per call.
@@ -93,7 +98,7 @@ export async function listNames(
   db: DbOrTx,
   namespaceId: string,
   kind: 'table' | 'view',
-  page: { after?: string; limit?: number },
+  page: { after?: string; limit?: number; only?: string[] },
 ): Promise<{ name: string }[]> {
   let query = db
     .selectFrom('iceberg_table')
@@ -102,6 +107,7 @@ export async function listNames(
     .where('dropped_at', 'is', null)
     .where('kind', '=', kind)
     .orderBy('name');
+  if (page.only) query = query.where(sql<boolean>`name = ANY(${page.only}::text[])`);
   if (page.after !== undefined) query = query.where('name', '>', page.after);
   if (page.limit) query = query.limit(page.limit);
   return query.execute();
@@ -151,6 +157,7 @@ export async function insertTable(tx: Tx, { record, metadata }: TableWrite, opti
       version: record.version,
       expires_at: options.expiresAt ?? null,
       source_locations: sql<string[]>`${record.sourceLocations ?? []}::text[]`,
+      owner: record.owner ?? null,
     })
     .execute();
   await insertMetadataFile(tx, record);
@@ -314,6 +321,7 @@ export async function markTableDropped(tx: Tx, tableId: string, purgeRequested: 
 export interface DroppedTable {
   id: string;
   kind: 'table' | 'view';
+  owner: string | null;
   namespace: string[];
   name: string;
   tableUuid: string;
@@ -327,6 +335,7 @@ export interface DroppedTable {
 type DroppedRow = {
   table_id: string;
   kind: 'table' | 'view';
+  owner: string | null;
   dropped_namespace: string[] | null;
   name: string;
   table_uuid: string;
@@ -340,6 +349,7 @@ type DroppedRow = {
 const toDropped = (r: DroppedRow): DroppedTable => ({
   id: r.table_id,
   kind: r.kind,
+  owner: r.owner,
   namespace: r.dropped_namespace ?? [],
   name: r.name,
   tableUuid: r.table_uuid,
@@ -350,7 +360,7 @@ const toDropped = (r: DroppedRow): DroppedTable => ({
   purgeRequested: r.purge_requested,
 });
 
-const droppedColumns = ['table_id', 'kind', 'dropped_namespace', 'name', 'table_uuid', 'location', 'metadata_location', 'dropped_at', 'drop_reason', 'purge_requested'] as const;
+const droppedColumns = ['table_id', 'kind', 'owner', 'dropped_namespace', 'name', 'table_uuid', 'location', 'metadata_location', 'dropped_at', 'drop_reason', 'purge_requested'] as const;
 
 /** Dropped, still restorable tables and views of a warehouse, most recently dropped first. */
 export async function listDroppedTables(db: DbOrTx, warehouseId: string): Promise<DroppedTable[]> {

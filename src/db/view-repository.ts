@@ -13,6 +13,7 @@ export interface ViewRecord {
   metadataLocation: string;
   metadataJson: string;
   version: number;
+  owner?: string | null;
 }
 
 type Row = {
@@ -25,6 +26,7 @@ type Row = {
   metadata_location: string;
   metadata_json: string;
   version: string | number | bigint;
+  owner?: string | null;
 };
 
 const toRecord = (r: Row): ViewRecord => ({
@@ -37,11 +39,12 @@ const toRecord = (r: Row): ViewRecord => ({
   metadataLocation: r.metadata_location,
   metadataJson: r.metadata_json,
   version: Number(r.version),
+  owner: r.owner ?? null,
 });
 
 // Every request on a view starts with this query, so its SQL is built once, not per call.
 const FIND_VIEW_SQL = `SELECT t.table_id, t.warehouse_id, t.namespace_id, t.name, t.table_uuid, t.location, t.metadata_location,
-    t.metadata_json, t.version
+    t.metadata_json, t.version, t.owner
   FROM iceberg_table t JOIN namespace n ON n.namespace_id = t.namespace_id
   WHERE n.warehouse_id = $1 AND n.levels = $2::text[] AND t.name = $3 AND t.dropped_at IS NULL AND t.kind = 'view'`;
 
@@ -82,6 +85,7 @@ export async function insertView(tx: Tx, record: ViewRecord, options: { expiresA
       metadata_json: record.metadataJson,
       version: record.version,
       expires_at: options.expiresAt ?? null,
+      owner: record.owner ?? null,
     })
     .execute();
   await tx

@@ -11,9 +11,11 @@ export interface Warehouse {
    * created it empty under an allowed root (migrations/20261201000000_canonical_uris.sql).
    */
   managedRoot: boolean;
+  /** Who made it (a warehouse clone's caller); null for the configured one. */
+  owner?: string | null;
 }
 
-type Row = { warehouse_id: string; name: string; location: string; properties: unknown; managed_root: boolean };
+type Row = { warehouse_id: string; name: string; location: string; properties: unknown; managed_root: boolean; owner?: string | null };
 
 const toWarehouse = (row: Row): Warehouse => ({
   id: row.warehouse_id,
@@ -21,6 +23,7 @@ const toWarehouse = (row: Row): Warehouse => ({
   location: row.location,
   properties: (typeof row.properties === 'string' ? JSON.parse(row.properties) : row.properties) as Record<string, string>,
   managedRoot: row.managed_root,
+  owner: row.owner ?? null,
 });
 
 export async function findWarehouseByName(db: DbOrTx, name: string): Promise<Warehouse | undefined> {
@@ -59,6 +62,7 @@ export async function insertWarehouse(db: DbOrTx, warehouse: Warehouse): Promise
       location: warehouse.location,
       properties: JSON.stringify(warehouse.properties),
       managed_root: warehouse.managedRoot,
+      owner: warehouse.owner ?? null,
     })
     .execute();
 }

@@ -27,13 +27,14 @@ describe('authentication with an OIDC provider', { skip: noPostgres }, () => {
   before(async () => {
     issuer = await startTestIssuer([
       { clientId: 'spark-etl', secret: 'spark-etl-secret-0123456789', claims: { groups: ['data-eng', 'readers'] } },
+      { clientId: 'platform-admin', secret: 'platform-admin-secret-0123456789' },
     ]);
     // Another provider, with the same audience and client, that the catalog does not trust.
     stranger = await startTestIssuer([{ clientId: 'spark-etl', secret: 'spark-etl-secret-0123456789' }]);
     database = await createDatabase('auth_oidc');
     catalog = await startTestCatalog({
       databaseUrl: database.url,
-      env: { CATALOG_AUTHENTICATION: 'oidc', CATALOG_OIDC_ISSUERS: issuer.issuer, CATALOG_OIDC_AUDIENCE: issuer.audience },
+      env: { CATALOG_AUTHENTICATION: 'oidc', CATALOG_OIDC_ISSUERS: issuer.issuer, CATALOG_OIDC_AUDIENCE: issuer.audience, CATALOG_ADMINS: 'platform-admin' },
     });
   });
 
@@ -49,6 +50,11 @@ describe('authentication with an OIDC provider', { skip: noPostgres }, () => {
     const whoami = await call(token, '/ext/v1/auth/whoami');
     assert.equal(whoami.status, 200, JSON.stringify(whoami.body));
     assert.deepEqual(whoami.body, { principal: 'spark-etl', groups: ['data-eng', 'readers'], via: 'oidc', administrator: false });
+    // Authenticated is not authorized: the warehouse is invisible until the group is granted on it.
+    assert.equal((await call(token)).status, 404);
+    const adminToken = await issuer.token('platform-admin');
+    const grant = await new RestClient(catalog.baseUrl).request('POST', '/ext/v1/default/grants', { action: 'grant', grantee: { kind: 'group', name: 'readers' }, privileges: ['read'] }, { authorization: `Bearer ${adminToken}` });
+    assert.equal(grant.status, 204, JSON.stringify(grant.body));
     const config = await call(token);
     assert.equal(config.status, 200);
     assert.ok(!config.body.endpoints.includes('POST /v1/oauth/tokens'), 'an external IdP issues the tokens, not the catalog');

@@ -238,6 +238,21 @@ describe('every /ext route on the embedded database', () => {
     }
   });
 
+  test('roles and grants: create, members, grant and revoke, questions, delete', async () => {
+    await expect(204, 'POST', '/ext/v1/auth/roles', { name: 'analysts' });
+    await expect(204, 'POST', '/ext/v1/auth/roles/analysts/members', { add: [{ kind: 'group', name: 'bi' }] });
+    assert.deepEqual((await expect(200, 'GET', '/ext/v1/auth/roles')).roles, [{ name: 'analysts', members: [{ kind: 'group', name: 'bi' }] }]);
+    const on = '?namespace=prod&table=orders';
+    await expect(204, 'POST', `${ext}/grants${on}`, { action: 'grant', grantee: { kind: 'role', name: 'analysts' }, privileges: ['read'] });
+    assert.equal((await expect(200, 'GET', `${ext}/grants${on}`)).grants.length, 1);
+    // With authentication off everyone is an administrator: every privilege.
+    const privileges = await expect(200, 'GET', `${ext}/privileges${on}&principal=someone&groups=bi`);
+    assert.ok(privileges.privileges.includes('read') && privileges.privileges.includes('manage-grants'));
+    assert.ok((await expect(200, 'GET', `${ext}/readers${on}`)).grantees.some((g: { name: string }) => g.name === 'bi'));
+    await expect(204, 'POST', `${ext}/grants${on}`, { action: 'revoke', grantee: { kind: 'role', name: 'analysts' }, privileges: ['read'] });
+    await expect(204, 'DELETE', '/ext/v1/auth/roles/analysts');
+  });
+
   test('every /ext operation of the document was exercised', () => {
     const missing = operations.map((o) => o.key).filter((key) => !exercised.has(key));
     assert.deepEqual(missing, []);

@@ -202,6 +202,145 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ext/v1/auth/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Roles and who holds them (administrators) */
+        get: operations["listRoles"];
+        put?: never;
+        /** Create a role (administrators) */
+        post: operations["createRole"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/auth/roles/{role}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                role: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a role, its memberships and its grants (administrators) */
+        delete: operations["deleteRole"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/auth/roles/{role}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                role: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add and remove a role's members (principals, groups, roles; administrators) */
+        post: operations["changeRoleMembers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/{prefix}/grants": {
+        parameters: {
+            query?: {
+                /** @description The namespace (levels joined by U+001F); with neither `table` nor `view`, the namespace itself. Absent, the warehouse. */
+                namespace?: string;
+                table?: string;
+                view?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        /** The grants made on a warehouse, namespace, table or view (manage-grants on it) */
+        get: operations["listGrants"];
+        put?: never;
+        /**
+         * Grant or revoke privileges on a warehouse, namespace, table or view (manage-grants on it)
+         * @description A grant applies to the securable and everything below it. Changes are in force on every replica within a second.
+         */
+        post: operations["changeGrants"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/{prefix}/privileges": {
+        parameters: {
+            query?: {
+                /** @description The namespace (levels joined by U+001F); with neither `table` nor `view`, the namespace itself. Absent, the warehouse. */
+                namespace?: string;
+                table?: string;
+                view?: string;
+                /** @description Another principal (needs manage-grants on the securable); absent, the caller. */
+                principal?: string;
+                /** @description That principal's groups, comma-separated (its identity provider knows them; the catalog does not). */
+                groups?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        /** What a principal may do on a warehouse, namespace, table or view */
+        get: operations["privilegesOf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ext/v1/{prefix}/readers": {
+        parameters: {
+            query?: {
+                /** @description The namespace (levels joined by U+001F); with neither `table` nor `view`, the namespace itself. Absent, the warehouse. */
+                namespace?: string;
+                table?: string;
+                view?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        /** Who may read a warehouse, namespace, table or view (manage-grants on it) */
+        get: operations["whoMayRead"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/{prefix}/namespaces/{namespace}/tables": {
         parameters: {
             query?: never;
@@ -1545,6 +1684,50 @@ export interface components {
         ListClientsResponse: {
             clients: components["schemas"]["Client"][];
         };
+        Grantee: {
+            /** @enum {string} */
+            kind: "principal" | "group" | "role";
+            name: string;
+        };
+        /** @enum {string} */
+        Privilege: "read" | "write" | "create" | "drop" | "restore" | "clone" | "promote" | "manage-grants" | "manage-gc";
+        CreateRoleRequest: {
+            name: string;
+        };
+        RoleMembersRequest: {
+            add?: components["schemas"]["Grantee"][];
+            remove?: components["schemas"]["Grantee"][];
+        };
+        ListRolesResponse: {
+            roles: {
+                name: string;
+                members: components["schemas"]["Grantee"][];
+            }[];
+        };
+        GrantRequest: {
+            /** @enum {string} */
+            action: "grant" | "revoke";
+            grantee: components["schemas"]["Grantee"];
+            privileges: components["schemas"]["Privilege"][];
+        };
+        ListGrantsResponse: {
+            grants: {
+                grantee: components["schemas"]["Grantee"];
+                privilege: components["schemas"]["Privilege"];
+                "granted-by"?: string | null;
+            }[];
+        };
+        PrivilegesResponse: {
+            principal: string;
+            privileges: components["schemas"]["Privilege"][];
+        };
+        ReadersResponse: {
+            owners: string[];
+            grantees: (components["schemas"]["Grantee"] & {
+                via?: string;
+            })[];
+            administrators: string[];
+        };
         /** @description How the view is defined; `sql` representations carry the query text and its dialect. Other types are kept as given. */
         ViewRepresentation: {
             type: string;
@@ -2012,6 +2195,11 @@ export interface components {
              */
             "copy-refs": boolean;
             properties?: components["schemas"]["StringMap"];
+            /**
+             * @description Copy the grants made on the sources (tables, views and namespaces of the tree) onto the clones; otherwise only the caller, their owner, may use them.
+             * @default false
+             */
+            "copy-grants": boolean;
         };
         CloneTableRequest: components["schemas"]["CloneOptions"] & {
             destination: components["schemas"]["TableIdentifier"];
@@ -2039,6 +2227,8 @@ export interface components {
             destination: components["schemas"]["TableIdentifier"];
             /** @description The clone's location; inside the warehouse. By default a new directory in the destination namespace. */
             location?: string;
+            /** @default false */
+            "copy-grants": boolean;
         };
         CloneViewResponse: components["schemas"]["LoadViewResult"] & {
             "operation-id"?: string;
@@ -2105,6 +2295,7 @@ export interface components {
                 reason?: string;
             }[];
         };
+        /** @description A clone; its source is null when the caller may not see it. */
         CloneListing: {
             /** @enum {string} */
             kind?: "table" | "view";
@@ -2112,7 +2303,7 @@ export interface components {
             "expires-at"?: string | null;
             "cloned-at"?: string;
             "operation-id"?: string;
-            source: components["schemas"]["CloneSource"];
+            source: components["schemas"]["CloneSource"] | null;
         };
         ListClonesResponse: {
             clones: components["schemas"]["CloneListing"][];
@@ -2439,6 +2630,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description `NoSuchWarehouseException`: the requested warehouse is unknown, or none was given and there is no default. */
             404: {
                 headers: {
@@ -2485,6 +2677,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description `NoSuchNamespaceException`: the `parent` namespace does not exist. */
             404: {
                 headers: {
@@ -2526,6 +2719,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description `NoSuchNamespaceException`: the parent of a nested namespace does not exist. */
             404: {
                 headers: {
@@ -2579,6 +2773,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchNamespace"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2611,6 +2806,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchNamespace"];
             /** @description `NamespaceNotEmptyException`: the namespace still holds tables, views or namespaces. */
             409: {
@@ -2659,6 +2855,13 @@ export interface operations {
             };
             /** @description A token is needed, and none was given or it is not valid (authentication on). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller may see the object but not do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2726,6 +2929,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchNamespace"];
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -2903,6 +3107,265 @@ export interface operations {
             "5XX": components["responses"]["ServerError"];
         };
     };
+    listRoles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every role with its members. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListRolesResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    createRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRoleRequest"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description `AlreadyExistsException`: a role has this name. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcebergErrorResponse"];
+                };
+            };
+            413: components["responses"]["RequestTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    deleteRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                role: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    changeRoleMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                role: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleMembersRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["RequestTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    listGrants: {
+        parameters: {
+            query?: {
+                /** @description The namespace (levels joined by U+001F); with neither `table` nor `view`, the namespace itself. Absent, the warehouse. */
+                namespace?: string;
+                table?: string;
+                view?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The grants. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListGrantsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    changeGrants: {
+        parameters: {
+            query?: {
+                /** @description The namespace (levels joined by U+001F); with neither `table` nor `view`, the namespace itself. Absent, the warehouse. */
+                namespace?: string;
+                table?: string;
+                view?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GrantRequest"];
+            };
+        };
+        responses: {
+            /** @description Done. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["RequestTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    privilegesOf: {
+        parameters: {
+            query?: {
+                /** @description The namespace (levels joined by U+001F); with neither `table` nor `view`, the namespace itself. Absent, the warehouse. */
+                namespace?: string;
+                table?: string;
+                view?: string;
+                /** @description Another principal (needs manage-grants on the securable); absent, the caller. */
+                principal?: string;
+                /** @description That principal's groups, comma-separated (its identity provider knows them; the catalog does not). */
+                groups?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The privileges held. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivilegesResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    whoMayRead: {
+        parameters: {
+            query?: {
+                /** @description The namespace (levels joined by U+001F); with neither `table` nor `view`, the namespace itself. Absent, the warehouse. */
+                namespace?: string;
+                table?: string;
+                view?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Owners along its path, grantees of read or write on it or above it (roles with their members), administrators. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadersResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
     listTables: {
         parameters: {
             query?: {
@@ -2939,6 +3402,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchNamespace"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2983,6 +3447,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchNamespace"];
             /** @description `AlreadyExistsException`: a table or view with this name already exists in the namespace. */
             409: {
@@ -3049,6 +3514,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchTable"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3089,6 +3555,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchTable"];
             409: components["responses"]["CommitFailed"];
             413: components["responses"]["RequestTooLarge"];
@@ -3130,6 +3597,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchTable"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3171,6 +3639,13 @@ export interface operations {
             };
             /** @description A token is needed, and none was given or it is not valid (authentication on). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller may see the object but not do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3244,6 +3719,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description `NoSuchNamespaceException` when the namespace does not exist; `NotFoundException` when the metadata file cannot be read. */
             404: {
                 headers: {
@@ -3294,6 +3770,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description `NoSuchTableException` when the source table does not exist; `NoSuchNamespaceException` when the destination namespace does not. */
             404: {
                 headers: {
@@ -3360,6 +3837,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchTable"];
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -3393,6 +3871,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchTable"];
             409: components["responses"]["CommitFailed"];
             413: components["responses"]["RequestTooLarge"];
@@ -3439,6 +3918,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchNamespace"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3478,6 +3958,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchNamespace"];
             /** @description `AlreadyExistsException`: a view or a table with this name already exists in the namespace. */
             409: {
@@ -3539,6 +4020,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchView"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3579,6 +4061,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchView"];
             409: components["responses"]["CommitFailed"];
             413: components["responses"]["RequestTooLarge"];
@@ -3617,6 +4100,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchView"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3658,6 +4142,13 @@ export interface operations {
             };
             /** @description A token is needed, and none was given or it is not valid (authentication on). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller may see the object but not do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3718,6 +4209,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description `NoSuchViewException` when the source view does not exist; `NoSuchNamespaceException` when the destination namespace does not. */
             404: {
                 headers: {
@@ -3775,6 +4267,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description `NoSuchNamespaceException` when the namespace does not exist; `NotFoundException` when the metadata file cannot be read. */
             404: {
                 headers: {
@@ -3834,6 +4327,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description `NoSuchTableException`, `NoSuchNamespaceException` or `NotFoundException`: the source table, the destination namespace, or the snapshot or ref named by the point does not exist. */
             404: {
                 headers: {
@@ -3891,6 +4385,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchNamespace"];
             /** @description `AlreadyExistsException`: a destination namespace or table exists. */
             409: {
@@ -4008,6 +4503,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchTable"];
             409: components["responses"]["CommitFailed"];
             413: components["responses"]["RequestTooLarge"];
@@ -4040,6 +4536,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -4077,6 +4574,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description `NotFoundException` (no such dropped table) or `NoSuchNamespaceException` (the destination namespace does not exist). */
             404: {
                 headers: {
@@ -4131,6 +4629,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -4162,6 +4661,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -4198,6 +4698,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchTable"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -4228,6 +4729,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -4311,6 +4813,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description `NotFoundException` */
             404: {
                 headers: {
@@ -4358,6 +4861,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description `NotFoundException` */
             404: {
                 headers: {
@@ -4395,6 +4899,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -4431,6 +4936,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchTable"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -4471,6 +4977,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             /** @description `NoSuchViewException` or `NoSuchNamespaceException`: the source view or the destination namespace does not exist. */
             404: {
                 headers: {
@@ -4526,6 +5033,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchView"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];
@@ -4566,6 +5074,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchTable"];
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -4599,6 +5108,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchTable"];
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
@@ -4632,6 +5142,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchTable"];
             409: components["responses"]["CommitFailed"];
             413: components["responses"]["RequestTooLarge"];
@@ -4673,6 +5184,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchNamespace"];
             /** @description `AlreadyExistsException`: a table already has a ref of that name (set `replace`). */
             409: {
@@ -4720,6 +5232,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchNamespace"];
             414: components["responses"]["UriTooLong"];
             503: components["responses"]["ServiceUnavailable"];

@@ -1,6 +1,7 @@
 // Our extension routes (openapi tag `clones`), under /ext/v1 so they can never collide with a
 // route the Iceberg REST spec adds later. Thin: decode, call, reply.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Warehouse } from '../../db/warehouse-repository.js';
 import type { AppDependencies } from '../../app.js';
 import { StorageConfigs, tableFilePrefixes } from '../storage-config.js';
 import type { CloneResult } from '../../clones/clone-service.js';
@@ -40,14 +41,31 @@ function sendJson(reply: FastifyReply, json: string) {
 }
 
 export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies): void {
-  const { clones, cloneRegistry, tableSwap, namespacePoints, warehouses, validateBody } = deps;
+  const { clones, cloneRegistry, tableSwap, namespacePoints, warehouses, validateBody, checks } = deps;
+  /** The caller owns what it clones; a body cannot say otherwise. */
+  const owned = <T extends object>(request: FastifyRequest, body: T) => ({ ...body, owner: request.principal.name });
+  /** A listing entry's clone is shown only to who can see it; its source only to who can see that. */
+  const visibleListing = async (request: FastifyRequest, warehouse: Warehouse, listings: CloneListing[]) => {
+    const shown = [];
+    for (const c of listings) {
+      const target = (id: string | null, namespaceId: string | null, levels: string[], kind: 'table' | 'view', owner: string | null) =>
+        id && namespaceId ? checks.access.sees(request.principal, { warehouse, namespace: { id: namespaceId, levels }, object: { id, kind, owner } }) : Promise.resolve(false);
+      if (!(await target(c.tableId, c.namespaceId, c.namespace, c.kind, c.owner))) continue;
+      const sourceVisible = await target(c.sourceTableId, c.sourceNamespaceId, c.sourceName.slice(0, -1), c.kind, c.sourceOwner);
+      shown.push({ ...listingJson(c), source: sourceVisible || checks.isAdmin(request) ? listingJson(c).source : null });
+    }
+    return shown;
+  };
   const storage = new StorageConfigs(deps.config.s3);
 
   app.post<{ Params: TableParams }>('/ext/v1/:prefix/namespaces/:namespace/tables/:table/clone', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<Schemas['CloneTableRequest']>('CloneTableRequest', request.body);
     const source = { namespace: decodeNamespace(request.params.namespace), name: request.params.table };
-    const result = await clones.cloneTable(warehouse, source, body);
+    await checks.table(request, warehouse, source.namespace, source.name, 'read');
+    await checks.table(request, warehouse, source.namespace, source.name, 'clone');
+    await checks.namespace(request, warehouse, body.destination.namespace, 'create');
+    const result = await clones.cloneTable(warehouse, source, owned(request, body));
     const [clone] = result.tables;
     const answer = storage.answerFor(tableFilePrefixes(clone.record.location, clone.record.sourceLocations ?? [], clone.metadata.properties));
     const extra = {
@@ -59,6 +77,11 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
     const head = `{"metadata-location":${JSON.stringify(clone.record.metadataLocation)},"metadata":${clone.metadataJson},"config":${answer.config}${answer.credentials},`;
     return sendJson(reply, head + stringifyJson(extra).slice(1));
   });
+
+  const lineageJson = async (request: FastifyRequest, warehouse: Warehouse, lineage: { source?: CloneListing; clones: CloneListing[] }) => {
+    const [source] = lineage.source ? await visibleListing(request, warehouse, [lineage.source]) : [];
+    return { ...(source?.source ? { source: source.source } : {}), clones: await visibleListing(request, warehouse, lineage.clones) };
+  };
 
   const operationJson = (result: CloneResult) => ({
       'operation-id': result.operationId,
@@ -82,7 +105,10 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<Schemas['CloneViewRequest']>('CloneViewRequest', request.body);
     const source = { namespace: decodeNamespace(request.params.namespace), name: request.params.view };
-    const result = await clones.cloneView(warehouse, source, body);
+    await checks.view(request, warehouse, source.namespace, source.name, 'read');
+    await checks.view(request, warehouse, source.namespace, source.name, 'clone');
+    await checks.namespace(request, warehouse, body.destination.namespace, 'create');
+    const result = await clones.cloneView(warehouse, source, owned(request, body));
     const [clone] = result.views;
     const extra = {
       'operation-id': result.operationId,
@@ -96,45 +122,55 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
   app.get<{ Params: ViewParams }>('/ext/v1/:prefix/namespaces/:namespace/views/:view/lineage', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const view = { namespace: decodeNamespace(request.params.namespace), name: request.params.view };
-    const lineage = await cloneRegistry.viewLineage(warehouse, view);
-    return { ...(lineage.source ? { source: listingJson(lineage.source).source } : {}), clones: lineage.clones.map(listingJson) };
+    await checks.view(request, warehouse, view.namespace, view.name, 'read');
+    return lineageJson(request, warehouse, await cloneRegistry.viewLineage(warehouse, view));
   });
 
   app.post<{ Params: NamespaceParams }>('/ext/v1/:prefix/namespaces/:namespace/clone', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<Schemas['CloneNamespaceRequest']>('CloneNamespaceRequest', request.body);
-    return operationJson(await clones.cloneNamespace(warehouse, decodeNamespace(request.params.namespace), body));
+    const levels = decodeNamespace(request.params.namespace);
+    await checks.namespace(request, warehouse, levels, 'read');
+    await checks.namespace(request, warehouse, levels, 'clone');
+    await checks.parentOf(request, warehouse, body.destination, 'create');
+    return operationJson(await clones.cloneNamespace(warehouse, levels, owned(request, body)));
   });
 
   app.post<{ Params: Prefix }>('/ext/v1/:prefix/clone', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<Schemas['CloneWarehouseRequest']>('CloneWarehouseRequest', request.body);
-    const result = await clones.cloneWarehouse(warehouse, body);
+    checks.admin(request, 'clone a warehouse (it creates one)');
+    const result = await clones.cloneWarehouse(warehouse, owned(request, body));
     return { warehouse: { name: result.warehouse.name, location: result.warehouse.location }, ...operationJson(result) };
   });
 
   app.get<{ Params: Prefix }>('/ext/v1/:prefix/clones', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    return { clones: (await cloneRegistry.list(warehouse)).map(listingJson) };
+    await checks.warehouse(request, warehouse, 'see');
+    return { clones: await visibleListing(request, warehouse, await cloneRegistry.list(warehouse)) };
   });
 
   app.get<{ Params: TableParams }>('/ext/v1/:prefix/namespaces/:namespace/tables/:table/lineage', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const table = { namespace: decodeNamespace(request.params.namespace), name: request.params.table };
-    const lineage = await cloneRegistry.lineage(warehouse, table);
-    return { ...(lineage.source ? { source: listingJson(lineage.source).source } : {}), clones: lineage.clones.map(listingJson) };
+    await checks.table(request, warehouse, table.namespace, table.name, 'read');
+    return lineageJson(request, warehouse, await cloneRegistry.lineage(warehouse, table));
   });
 
   app.put<{ Params: TableParams }>('/ext/v1/:prefix/namespaces/:namespace/tables/:table/expiry', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<Schemas['ExpiryRequest']>('ExpiryRequest', request.body === undefined ? {} : request.body);
     const table = { namespace: decodeNamespace(request.params.namespace), name: request.params.table };
+    await checks.table(request, warehouse, table.namespace, table.name, 'drop');
     return { 'expires-at': iso(await cloneRegistry.setExpiry(warehouse, table, body)) };
   });
 
   app.post<{ Params: Prefix }>('/ext/v1/:prefix/tables/swap', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<Schemas['SwapTablesRequest']>('SwapTablesRequest', request.body);
+    for (const pair of body.pairs) {
+      for (const side of [pair.first, pair.second]) await checks.table(request, warehouse, side.namespace, side.name, 'promote');
+    }
     await tableSwap.swap(warehouse, body.pairs);
     return reply.code(204).send();
   });
@@ -142,6 +178,7 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
   app.post<{ Params: Prefix }>('/ext/v1/:prefix/tables/promote', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<Schemas['PromoteCloneRequest']>('PromoteCloneRequest', request.body);
+    for (const side of [body.clone, body.target]) await checks.table(request, warehouse, side.namespace, side.name, 'promote');
     await tableSwap.promote(warehouse, body.clone, body.target, body.force ?? false);
     return reply.code(204).send();
   });
@@ -149,7 +186,9 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
   app.post<{ Params: NamespaceParams }>('/ext/v1/:prefix/namespaces/:namespace/tags', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<Schemas['NamespaceTagRequest']>('NamespaceTagRequest', request.body);
-    const result = await namespacePoints.tag(warehouse, decodeNamespace(request.params.namespace), body);
+    const levels = decodeNamespace(request.params.namespace);
+    await checks.namespace(request, warehouse, levels, 'write');
+    const result = await namespacePoints.tag(warehouse, levels, body);
     const point = (p: { namespace: string[]; name: string; 'snapshot-id': string | null }) => ({
       identifier: { namespace: p.namespace, name: p.name },
       'snapshot-id': p['snapshot-id'],
@@ -166,7 +205,9 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
       if (raw === undefined || raw === '' || !Number.isSafeInteger(at) || at < 0 || at > MAX_EXPIRES_AT_MS) {
         throw badRequest(`Invalid timestamp-ms: ${raw} (expected epoch milliseconds from 0 to ${MAX_EXPIRES_AT_MS})`);
       }
-      const tables = await namespacePoints.asOf(warehouse, decodeNamespace(request.params.namespace), at);
+      const levels = decodeNamespace(request.params.namespace);
+      await checks.namespace(request, warehouse, levels, 'read');
+      const tables = await namespacePoints.asOf(warehouse, levels, at);
       return {
         'timestamp-ms': at,
         tables: tables.map((t) => ({ identifier: { namespace: t.namespace, name: t.name }, 'snapshot-id': t['snapshot-id'] })),

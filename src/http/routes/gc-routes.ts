@@ -59,7 +59,13 @@ function pageSize(raw: string | undefined, fallback: number, max: number): numbe
 }
 
 export function registerGcRoutes(app: FastifyInstance, deps: AppDependencies): void {
-  const { collector, gcRuns, gcSettings, storageReport, warehouses, validateBody } = deps;
+  const { collector, gcRuns, gcSettings, storageReport, warehouses, validateBody, checks } = deps;
+
+  // Collection runs span every warehouse, and their file lists name any team's files:
+  // administrators only.
+  app.addHook('preHandler', async (request) => {
+    if (request.routeOptions.url?.startsWith('/ext/v1/gc/')) checks.admin(request, 'start or read collection runs');
+  });
 
   app.post('/ext/v1/gc/runs', async (request, reply) => {
     const body = validateBody<Schemas['GcRunRequest']>('GcRunRequest', request.body === undefined ? {} : request.body);
@@ -97,6 +103,7 @@ export function registerGcRoutes(app: FastifyInstance, deps: AppDependencies): v
 
   app.get<{ Params: { prefix: string } }>('/ext/v1/:prefix/storage', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
+    await checks.warehouse(request, warehouse, 'manage-gc');
     return warehouseStorageJson(await storageReport.warehouse(warehouse));
   });
 
@@ -105,6 +112,7 @@ export function registerGcRoutes(app: FastifyInstance, deps: AppDependencies): v
     async (request) => {
       const warehouse = await warehouses.byPrefix(request.params.prefix);
       const table = { namespace: decodeNamespace(request.params.namespace), name: request.params.table };
+      await checks.table(request, warehouse, table.namespace, table.name, 'read');
       return tableStorageJson(await storageReport.table(warehouse, table));
     },
   );
@@ -112,6 +120,7 @@ export function registerGcRoutes(app: FastifyInstance, deps: AppDependencies): v
   app.post<{ Params: { prefix: string } }>('/ext/v1/:prefix/gc-settings', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<Schemas['GcSettingsRequest']>('GcSettingsRequest', request.body === undefined ? {} : request.body);
+    await checks.warehouse(request, warehouse, 'manage-gc');
     const value = body['drop-retention-ms'];
     return { 'drop-retention-ms': await gcSettings.setDropRetention(warehouse, value ?? null) };
   });

@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../../app.js';
 import type { SnapshotMode } from '../../catalog/table-service.js';
-import { tableName } from '../../catalog/identifiers.js';
-import { badRequest, noSuchTable } from '../../iceberg/errors.js';
+import type { TableIdentifier } from '../../catalog/identifiers.js';
+import type { Warehouse } from '../../db/warehouse-repository.js';
+import { badRequest } from '../../iceberg/errors.js';
 import { toMetadataDocument } from '../../iceberg/metadata-document.js';
 import { stringifyJson } from '../../json/int64-json.js';
 import { COMPRESSION_THRESHOLD_BYTES, LOAD_BODY_VARIANTS, preferredCoding } from '../compression.js';
@@ -51,15 +52,27 @@ function parseBoolean(raw: string | undefined, name: string): boolean {
 }
 
 export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies): void {
-  const { tables, warehouses, validateBody } = deps;
+  const { tables, warehouses, validateBody, checks } = deps;
   const storage = new StorageConfigs(deps.config.s3);
   /** What an answer about this table version says of storage (storage-config.ts). */
   const storageOf = (table: { location: string; sourceLocations?: string[] }, metadata: TableMetadata) =>
     storage.answerFor(tableFilePrefixes(table.location, table.sourceLocations ?? [], metadata.properties));
 
+  /** A commit writes its table; one that creates it (assert-create) creates in its namespace. */
+  const checkCommit = async (request: FastifyRequest, warehouse: Warehouse, identifier: TableIdentifier, requirements: unknown) => {
+    const creates = Array.isArray(requirements) && requirements.some((r: { type?: unknown }) => r?.type === 'assert-create');
+    if (creates && !(await tables.exists(warehouse, identifier.namespace, identifier.name))) {
+      await checks.namespace(request, warehouse, identifier.namespace, 'create');
+      return;
+    }
+    await checks.table(request, warehouse, identifier.namespace, identifier.name, 'write');
+  };
+
   app.get<{ Params: NamespaceParams; Querystring: PageQuery }>('/v1/:prefix/namespaces/:namespace/tables', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const result = await tables.list(warehouse, decodeNamespace(request.params.namespace), pageRequest(request.query));
+    const levels = decodeNamespace(request.params.namespace);
+    const namespace = await checks.namespace(request, warehouse, levels, 'see');
+    const result = await tables.list(warehouse, levels, pageRequest(request.query), await checks.visibleIn(request, warehouse, namespace));
     return result.nextPageToken === undefined
       ? { identifiers: result.identifiers }
       : { identifiers: result.identifiers, 'next-page-token': result.nextPageToken };
@@ -68,18 +81,24 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
   app.post<{ Params: NamespaceParams }>('/v1/:prefix/namespaces/:namespace/tables', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<GivenMembers<Schemas['CreateTableRequest']>>('CreateTableRequest', request.body);
-    const created = await tables.create(warehouse, decodeNamespace(request.params.namespace), body);
+    const levels = decodeNamespace(request.params.namespace);
+    await checks.namespace(request, warehouse, levels, 'create');
+    const created = await tables.create(warehouse, levels, body, request.principal.name);
     const location = created.staged ? null : created.record.metadataLocation;
     const answer = storageOf(created.record, created.metadata);
     if (location) reply.header('etag', etagOf(location, 'all', answer.etagPart));
     return sendJson(reply, loadResultJson(location, created.metadataJson, answer));
   });
 
-  const loadTable = async (params: TableParams, query: { snapshots?: string }, headers: FastifyRequest['headers'], reply: FastifyReply) => {
+  const loadTable = async (request: FastifyRequest<{ Params: TableParams; Querystring: { snapshots?: string } }>, reply: FastifyReply) => {
+    const { params, query, headers } = request;
     const ifNoneMatch = headers['if-none-match'];
     const warehouse = await warehouses.byPrefix(params.prefix);
     const mode = parseSnapshotMode(query.snapshots);
-    const table = await tables.load(warehouse, decodeNamespace(params.namespace), params.table);
+    const levels = decodeNamespace(params.namespace);
+    const table = await tables.load(warehouse, levels, params.table);
+    // Before the ETag: an invisible table answers 404 to a conditional load too.
+    await checks.onTable(request, warehouse, levels, table.head, 'read');
     // Local tables answer no storage settings: their document need not be parsed for them.
     const answer = storage.isS3(table.head.location) ? storageOf(table.head, table.metadata()) : storage.answerFor([table.head.location]);
     const tag = etagOf(table.head.metadataLocation, mode, answer.etagPart);
@@ -108,12 +127,14 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
 
   app.get<{ Params: TableParams; Querystring: { snapshots?: string } }>(
     '/v1/:prefix/namespaces/:namespace/tables/:table',
-    (request, reply) => loadTable(request.params, request.query, request.headers, reply),
+    (request, reply) => loadTable(request, reply),
   );
 
   app.head<{ Params: TableParams }>('/v1/:prefix/namespaces/:namespace/tables/:table', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const exists = await tables.exists(warehouse, decodeNamespace(request.params.namespace), request.params.table);
+    const exists = await checks
+      .table(request, warehouse, decodeNamespace(request.params.namespace), request.params.table, 'see')
+      .then(() => true, (error: { status?: number }) => (error.status === 404 ? false : Promise.reject(error)));
     return reply.code(exists ? 204 : 404).send();
   });
 
@@ -121,7 +142,8 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<GivenMembers<Schemas['CommitTableRequest']>>('CommitTableRequest', request.body);
     const identifier = { namespace: decodeNamespace(request.params.namespace), name: request.params.table };
-    const [committed] = await tables.commit(warehouse, [{ identifier, requirements: body.requirements, updates: body.updates }]);
+    await checkCommit(request, warehouse, identifier, body.requirements);
+    const [committed] = await tables.commit(warehouse, [{ identifier, requirements: body.requirements, updates: body.updates }], request.principal.name);
     reply.header('etag', etagOf(committed.record.metadataLocation, 'all', storageOf(committed.record, committed.metadata).etagPart));
     return sendJson(
       reply,
@@ -134,7 +156,9 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     async (request, reply) => {
       const warehouse = await warehouses.byPrefix(request.params.prefix);
       const purge = parseBoolean(request.query.purgeRequested, 'purgeRequested');
-      await tables.drop(warehouse, decodeNamespace(request.params.namespace), request.params.table, purge);
+      const levels = decodeNamespace(request.params.namespace);
+      await checks.table(request, warehouse, levels, request.params.table, 'drop');
+      await tables.drop(warehouse, levels, request.params.table, purge);
       return reply.code(204).send();
     },
   );
@@ -142,7 +166,9 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
   app.post<{ Params: NamespaceParams }>('/v1/:prefix/namespaces/:namespace/register', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<GivenMembers<Schemas['RegisterTableRequest']>>('RegisterTableRequest', request.body);
-    const registered = await tables.register(warehouse, decodeNamespace(request.params.namespace), body);
+    const levels = decodeNamespace(request.params.namespace);
+    await checks.namespace(request, warehouse, levels, 'create');
+    const registered = await tables.register(warehouse, levels, body, request.principal.name);
     const answer = storageOf(registered.record, registered.metadata);
     reply.header('etag', etagOf(registered.record.metadataLocation, 'all', answer.etagPart));
     return sendJson(reply, loadResultJson(registered.record.metadataLocation, registered.metadataJson, answer));
@@ -151,10 +177,9 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
   app.post<{ Params: TableParams }>('/v1/:prefix/namespaces/:namespace/tables/:table/metrics', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<Schemas['ReportMetricsRequest']>('ReportMetricsRequest', request.body);
-    // A report about a table that does not exist is a client mistake, as the spec's 404 says.
-    if (!(await tables.exists(warehouse, decodeNamespace(request.params.namespace), request.params.table))) {
-      throw noSuchTable(tableName(decodeNamespace(request.params.namespace), request.params.table));
-    }
+    // A report about a table that does not exist (or that the caller may not read) is a
+    // client mistake, as the spec's 404 says.
+    await checks.table(request, warehouse, decodeNamespace(request.params.namespace), request.params.table, 'read');
     // Reports are accepted and logged; nothing else consumes them yet.
     request.log.info(
       { warehouse: warehouse.name, namespace: request.params.namespace, table: request.params.table, reportType: body['report-type'] },
@@ -166,6 +191,8 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
   app.post<{ Params: { prefix: string } }>('/v1/:prefix/tables/rename', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<Schemas['RenameTableRequest']>('RenameTableRequest', request.body);
+    await checks.table(request, warehouse, body.source.namespace, body.source.name, 'drop');
+    await checks.namespace(request, warehouse, body.destination.namespace, 'create');
     await tables.rename(warehouse, body.source, body.destination);
     return reply.code(204).send();
   });
@@ -177,7 +204,8 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
       if (!change.identifier) throw badRequest(`Invalid table change ${i}: identifier is required in a transaction`);
       return change;
     });
-    await tables.commit(warehouse, changes);
+    for (const change of changes) await checkCommit(request, warehouse, change.identifier!, change.requirements);
+    await tables.commit(warehouse, changes, request.principal.name);
     return reply.code(204).send();
   });
 }

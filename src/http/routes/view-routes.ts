@@ -23,11 +23,13 @@ function sendView(reply: FastifyReply, view: Pick<ViewRecord, 'metadataLocation'
 }
 
 export function registerViewRoutes(app: FastifyInstance, deps: AppDependencies): void {
-  const { views, warehouses, validateBody } = deps;
+  const { views, warehouses, validateBody, checks } = deps;
 
   app.get<{ Params: NamespaceParams; Querystring: PageQuery }>('/v1/:prefix/namespaces/:namespace/views', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const result = await views.list(warehouse, decodeNamespace(request.params.namespace), pageRequest(request.query));
+    const levels = decodeNamespace(request.params.namespace);
+    const namespace = await checks.namespace(request, warehouse, levels, 'see');
+    const result = await views.list(warehouse, levels, pageRequest(request.query), await checks.visibleIn(request, warehouse, namespace));
     return result.nextPageToken === undefined
       ? { identifiers: result.identifiers }
       : { identifiers: result.identifiers, 'next-page-token': result.nextPageToken };
@@ -36,12 +38,14 @@ export function registerViewRoutes(app: FastifyInstance, deps: AppDependencies):
   app.post<{ Params: NamespaceParams }>('/v1/:prefix/namespaces/:namespace/views', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<GivenMembers<Schemas['CreateViewRequest']>>('CreateViewRequest', request.body);
-    return sendView(reply, (await views.create(warehouse, decodeNamespace(request.params.namespace), body)).record);
+    const levels = decodeNamespace(request.params.namespace);
+    await checks.namespace(request, warehouse, levels, 'create');
+    return sendView(reply, (await views.create(warehouse, levels, body, request.principal.name)).record);
   });
 
   app.get<{ Params: ViewParams }>('/v1/:prefix/namespaces/:namespace/views/:view', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const view = await views.load(warehouse, decodeNamespace(request.params.namespace), request.params.view);
+    const view = await checks.view(request, warehouse, decodeNamespace(request.params.namespace), request.params.view, 'read');
     const tag = etagOf(view.metadataLocation);
     const match = matchingTag(request.headers['if-none-match'], tag);
     if (match) return reply.header('etag', match).code(304).send();
@@ -50,7 +54,9 @@ export function registerViewRoutes(app: FastifyInstance, deps: AppDependencies):
 
   app.head<{ Params: ViewParams }>('/v1/:prefix/namespaces/:namespace/views/:view', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    const exists = await views.exists(warehouse, decodeNamespace(request.params.namespace), request.params.view);
+    const exists = await checks
+      .view(request, warehouse, decodeNamespace(request.params.namespace), request.params.view, 'see')
+      .then(() => true, (error: { status?: number }) => (error.status === 404 ? false : Promise.reject(error)));
     return reply.code(exists ? 204 : 404).send();
   });
 
@@ -58,19 +64,24 @@ export function registerViewRoutes(app: FastifyInstance, deps: AppDependencies):
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<GivenMembers<Schemas['CommitViewRequest']>>('CommitViewRequest', request.body);
     const levels = decodeNamespace(request.params.namespace);
+    await checks.view(request, warehouse, levels, request.params.view, 'write');
     const committed = await views.commit(warehouse, levels, request.params.view, body.requirements, body.updates);
     return sendView(reply, committed.record);
   });
 
   app.delete<{ Params: ViewParams }>('/v1/:prefix/namespaces/:namespace/views/:view', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
-    await views.drop(warehouse, decodeNamespace(request.params.namespace), request.params.view);
+    const levels = decodeNamespace(request.params.namespace);
+    await checks.view(request, warehouse, levels, request.params.view, 'drop');
+    await views.drop(warehouse, levels, request.params.view);
     return reply.code(204).send();
   });
 
   app.post<{ Params: { prefix: string } }>('/v1/:prefix/views/rename', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<Schemas['RenameTableRequest']>('RenameTableRequest', request.body);
+    await checks.view(request, warehouse, body.source.namespace, body.source.name, 'drop');
+    await checks.namespace(request, warehouse, body.destination.namespace, 'create');
     await views.rename(warehouse, body.source, body.destination);
     return reply.code(204).send();
   });
@@ -78,6 +89,8 @@ export function registerViewRoutes(app: FastifyInstance, deps: AppDependencies):
   app.post<{ Params: NamespaceParams }>('/v1/:prefix/namespaces/:namespace/register-view', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<Schemas['RegisterViewRequest']>('RegisterViewRequest', request.body);
-    return sendView(reply, (await views.register(warehouse, decodeNamespace(request.params.namespace), body)).record);
+    const levels = decodeNamespace(request.params.namespace);
+    await checks.namespace(request, warehouse, levels, 'create');
+    return sendView(reply, (await views.register(warehouse, levels, body, request.principal.name)).record);
   });
 }

@@ -1,0 +1,113 @@
+// The privilege table: what each operation of openapi/catalog.yaml needs, on what. Routes
+// enforce it (src/http/access-checks.ts, called in each route); docs/security.md prints it; the
+// authorization matrix test derives from it what every principal must be answered. A test
+// fails when an operation of the document has no entry here.
+import type { Privilege } from './privileges.js';
+
+/** `see`: visible at all; `admin`: administrators only; `any`: any authenticated principal. */
+export type Need = Privilege | 'see' | 'admin' | 'any';
+
+/**
+ * What a rule is checked on: the object the path names (`table`, `view`, `namespace`), the
+ * parent of a namespace created or listed (`parent`: the warehouse at the top level), the body's `source` or
+ * `destination` of a rename or clone, both tables of a swap or promote, or the warehouse.
+ */
+export type On = 'warehouse' | 'namespace' | 'parent' | 'table' | 'view' | 'source' | 'destination' | 'both' | 'securable' | 'catalog';
+
+export interface Rule {
+  need: Need;
+  on: On;
+}
+
+const r = (need: Need, on: On): Rule => ({ need, on });
+
+export const OPERATION_RULES: Record<string, readonly Rule[]> = {
+  getConfig: [r('see', 'warehouse')],
+  getToken: [r('any', 'catalog')],
+  listNamespaces: [r('see', 'parent')],
+  createNamespace: [r('create', 'parent')],
+  loadNamespaceMetadata: [r('see', 'namespace')],
+  namespaceExists: [r('see', 'namespace')],
+  dropNamespace: [r('drop', 'namespace')],
+  updateProperties: [r('write', 'namespace')],
+  listTables: [r('see', 'namespace')],
+  createTable: [r('create', 'namespace')],
+  registerTable: [r('create', 'namespace')],
+  loadTable: [r('read', 'table')],
+  tableExists: [r('see', 'table')],
+  updateTable: [r('write', 'table')],
+  dropTable: [r('drop', 'table')],
+  renameTable: [r('drop', 'source'), r('create', 'destination')],
+  reportMetrics: [r('read', 'table')],
+  commitTransaction: [r('write', 'table')],
+  listViews: [r('see', 'namespace')],
+  createView: [r('create', 'namespace')],
+  registerView: [r('create', 'namespace')],
+  loadView: [r('read', 'view')],
+  viewExists: [r('see', 'view')],
+  replaceView: [r('write', 'view')],
+  dropView: [r('drop', 'view')],
+  renameView: [r('drop', 'source'), r('create', 'destination')],
+  cloneTable: [r('read', 'source'), r('clone', 'source'), r('create', 'destination')],
+  cloneView: [r('read', 'source'), r('clone', 'source'), r('create', 'destination')],
+  cloneNamespace: [r('read', 'source'), r('clone', 'source'), r('create', 'destination')],
+  cloneWarehouse: [r('admin', 'catalog')],
+  listClones: [r('see', 'warehouse')],
+  tableLineage: [r('read', 'table')],
+  viewLineage: [r('read', 'view')],
+  setTableExpiry: [r('drop', 'table')],
+  swapTables: [r('promote', 'both')],
+  promoteClone: [r('promote', 'both')],
+  tagNamespace: [r('write', 'namespace')],
+  namespaceAsOf: [r('read', 'namespace')],
+  expireSnapshots: [r('write', 'table')],
+  listDroppedTables: [r('any', 'warehouse')],
+  restoreDroppedTable: [r('restore', 'destination')],
+  updateGcSettings: [r('manage-gc', 'warehouse')],
+  warehouseStorage: [r('manage-gc', 'warehouse')],
+  tableStorage: [r('read', 'table')],
+  startGcRun: [r('admin', 'catalog')],
+  listGcRuns: [r('admin', 'catalog')],
+  getGcRun: [r('admin', 'catalog')],
+  listGcRunFiles: [r('admin', 'catalog')],
+  whoAmI: [r('any', 'catalog')],
+  listClients: [r('admin', 'catalog')],
+  registerClient: [r('admin', 'catalog')],
+  disableClient: [r('admin', 'catalog')],
+  listRoles: [r('admin', 'catalog')],
+  createRole: [r('admin', 'catalog')],
+  deleteRole: [r('admin', 'catalog')],
+  changeRoleMembers: [r('admin', 'catalog')],
+  listGrants: [r('manage-grants', 'securable')],
+  changeGrants: [r('manage-grants', 'securable')],
+  privilegesOf: [r('see', 'securable')],
+  whoMayRead: [r('manage-grants', 'securable')],
+};
+
+/** Listings show only what the caller may see (docs/security.md). */
+export const FILTERED_LISTINGS = ['listNamespaces', 'listTables', 'listViews', 'listClones', 'listDroppedTables', 'tableLineage', 'viewLineage'] as const;
+
+const ON_TEXT: Record<On, string> = {
+  warehouse: 'the warehouse',
+  namespace: 'the namespace',
+  parent: 'the parent namespace (the warehouse at the top level)',
+  table: 'the table',
+  view: 'the view',
+  source: 'the source',
+  destination: 'the destination namespace',
+  both: 'both tables',
+  securable: 'the warehouse, namespace, table or view named',
+  catalog: '',
+};
+
+/** The table as docs/security.md prints it (a unit test keeps the two equal). */
+export function privilegeTableMarkdown(): string {
+  const rows = Object.entries(OPERATION_RULES).map(([operation, rules]) => {
+    const needs = rules
+      .map(({ need, on }) => (need === 'admin' ? 'administrators only' : need === 'any' ? 'any principal' : `\`${need}\` on ${ON_TEXT[on]}`))
+      .join(', and ');
+    const filtered = (FILTERED_LISTINGS as readonly string[]).includes(operation) ? ' (lists only what the caller can see)' : '';
+    return `| \`${operation}\` | ${needs}${filtered} |`;
+  });
+  return ['| operation | needs |', '| --- | --- |', ...rows].join('\n');
+}
