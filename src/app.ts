@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Administrators } from './auth/administrators.js';
+import type { AuditLog } from './audit/audit-log.js';
 import type { PostgresAuthorizer } from './authz/authorizer.js';
 import type { GrantService } from './authz/grant-service.js';
 import type { AccessChecks } from './http/access-checks.js';
@@ -27,6 +28,7 @@ import type { ViewService } from './catalog/view-service.js';
 import type { Config } from './config.js';
 import type { BodyValidator } from './http/body-validation.js';
 import { BodyBudget, registerBodyBudget } from './http/body-budget.js';
+import { registerAuditHook } from './http/audit-hook.js';
 import { registerAuthentication } from './http/authentication.js';
 import { registerErrorHandling, renderFrameworkError } from './http/error-handler.js';
 import { ROUTER_MAX_PARAM_LENGTH } from './http/input-limits.js';
@@ -38,6 +40,7 @@ import { registerJsonBodyParser } from './http/json-body.js';
 import { loadOpenApiDocument } from './http/openapi-document.js';
 import { registerAuthRoutes } from './http/routes/auth-routes.js';
 import { registerGrantRoutes } from './http/routes/grant-routes.js';
+import { registerAuditRoutes } from './http/routes/audit-routes.js';
 import { registerGcRoutes } from './http/routes/gc-routes.js';
 import { registerTokenRoutes } from './http/routes/token-routes.js';
 import { registerCloneRoutes } from './http/routes/clone-routes.js';
@@ -57,6 +60,7 @@ export interface AppDependencies {
   authorizer: PostgresAuthorizer;
   checks: AccessChecks;
   grants: GrantService;
+  audit: AuditLog;
   /** Only with CATALOG_AUTHENTICATION=catalog. */
   clients?: ClientRegistry;
   tokenGrants?: TokenGrants;
@@ -138,6 +142,8 @@ export async function buildApp(deps: AppDependencies, options: BuildOptions = {}
   registerBodyBudget(app, new BodyBudget(deps.config.bodyBudgetBytes), deps.config.bodyLimitBytes);
   registerJsonBodyParser(app);
   registerErrorHandling(app, deps.metrics, routes);
+  registerAuditHook(app, deps.audit);
+  deps.audit.useLogger(app.log);
   registerAuthentication(app, deps.authenticator);
   await registerCompression(app);
   await app.register(swagger, { mode: 'static', specification: { document: loadOpenApiDocument() as never } });
@@ -146,6 +152,7 @@ export async function buildApp(deps: AppDependencies, options: BuildOptions = {}
   registerTokenRoutes(app, deps);
   registerAuthRoutes(app, deps);
   registerGrantRoutes(app, deps);
+  registerAuditRoutes(app, deps);
   registerConfigRoutes(app, deps);
   registerNamespaceRoutes(app, deps);
   registerTableRoutes(app, deps);

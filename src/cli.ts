@@ -40,6 +40,10 @@ async function collectOnce(config: Config, args: string[]): Promise<number> {
       return 0;
     }
     const run = await started.finished;
+    const line = (level: string) => (object: object, msg: string) => console.log(JSON.stringify({ level, ...object, msg }));
+    deps.audit.useLogger({ info: line('info'), warn: line('warn') });
+    deps.audit.recordRun(run, null, null);
+    await deps.audit.close();
     console.log(JSON.stringify({ msg: 'collection run finished', run: run.id, status: run.status, counts: run.counts, errors: run.errors.slice(0, 20) }));
     return run.status === 'succeeded' ? 0 : 1;
   } finally {

@@ -162,6 +162,12 @@ export const SETTINGS = {
     default: '60000',
     doc: 'Time allowed to receive a request, and then to answer it: past it the answer is 503 (work under way, such as a commit, may still complete; clients treat a 503 on commit as unknown and check).',
   },
+  auditRetentionDays: {
+    env: 'CATALOG_AUDIT_RETENTION_DAYS',
+    kind: 'int',
+    default: '90',
+    doc: 'How long the audit log keeps its events in Postgres (at least 1 day); each replica deletes older ones hourly. The JSON log lines are kept as long as your log store keeps them.',
+  },
   shutdownDrainMs: {
     env: 'CATALOG_SHUTDOWN_DRAIN_MS',
     kind: 'int',

@@ -28,6 +28,7 @@ export interface Config {
   commitMaxAttempts: number;
   metadataCacheBytes: number;
   cloneExpiryIntervalMs: number;
+  auditRetentionDays: number;
   gc: {
     schedule: string | null;
     graceMs: number;
@@ -176,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     values[name] = raw === undefined || raw === '' ? undefined : parseValue(name, setting, raw);
   }
   const dataDir = resolve(values.dataDir as string);
+  if ((values.auditRetentionDays as number) < 1) throw new ConfigError('CATALOG_AUDIT_RETENTION_DAYS: at least 1');
   const warehouseLocation = canonicalRoot(
     'CATALOG_WAREHOUSE_LOCATION',
     (values.warehouseLocation as string | undefined) ?? fileUri(resolve(dataDir, 'warehouse')),
@@ -213,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     commitMaxAttempts: values.commitMaxAttempts as number,
     metadataCacheBytes: values.metadataCacheBytes as number,
     cloneExpiryIntervalMs: values.cloneExpiryIntervalMs as number,
+    auditRetentionDays: values.auditRetentionDays as number,
     gc: Object.freeze({
       schedule: values.gcSchedule === 'off' ? null : (values.gcSchedule as string),
       graceMs: values.gcGraceMs as number,

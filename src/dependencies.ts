@@ -8,6 +8,7 @@ import { TokenGrants } from './auth/token-grants.js';
 import { Access } from './authz/access.js';
 import { PostgresAuthorizer } from './authz/authorizer.js';
 import { GrantService } from './authz/grant-service.js';
+import { AuditLog } from './audit/audit-log.js';
 import { AccessChecks } from './http/access-checks.js';
 import { DroppedTables } from './catalog/dropped-tables.js';
 import { NamespaceService } from './catalog/namespace-service.js';
@@ -135,6 +136,7 @@ export async function createDependencies(
     authorizer,
     checks: new AccessChecks(db, new Access(db, authorizer)),
     grants: new GrantService(db, authorizer),
+    audit: new AuditLog(db, undefined, metrics),
     clients,
     tokenGrants: catalogTokens && clients ? new TokenGrants(catalogTokens, clients) : undefined,
     namespaces: new NamespaceService(db),

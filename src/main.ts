@@ -67,11 +67,21 @@ export async function serve(config: Config): Promise<void> {
     },
     app.log,
   );
+  const auditRetention = new PeriodicJob(
+    'audit-retention',
+    60 * 60 * 1000,
+    async () => {
+      const deleted = await deps.audit.prune(config.auditRetentionDays * 86_400_000);
+      return deleted > 0 ? { deleted } : undefined;
+    },
+    app.log,
+  );
   // Every replica schedules the collector; the leader lock lets one run it at a time.
   const collect = (orphans: 'off' | 'dry-run' | 'delete') => async () => {
     const started = await deps.collector.start({ trigger: 'schedule', dryRun: false, orphans });
     if (!started) return undefined;
     const run = await started.finished;
+    deps.audit.recordRun(run, null, null);
     return { run: run.id, status: run.status, counts: run.counts, errors: run.errors.slice(0, 5) };
   };
   const jobs = [
@@ -99,7 +109,7 @@ export async function serve(config: Config): Promise<void> {
       runtime.shuttingDown = true;
       // The collector is told first: a scheduled job's stop() waits for its run, which only
       // ends early once the collector knows. What a run leaves unfinished, the next resumes.
-      const stopJobs = Promise.all([deps.collector.stop(), cloneExpiry.stop(), ...jobs.map((job) => job.stop())]);
+      const stopJobs = Promise.all([deps.collector.stop(), cloneExpiry.stop(), auditRetention.stop(), ...jobs.map((job) => job.stop())]);
       await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
       let pending = 'requests in flight';
       const deadline = setTimeout(() => {
@@ -110,6 +120,8 @@ export async function serve(config: Config): Promise<void> {
       await app.close();
       pending = 'the collection run under way (it stops after its current step)';
       await stopJobs;
+      // The audit events of the last requests and runs, before the pool closes.
+      await deps.audit.close();
       metricsServer?.close();
       await database.close();
       app.log.info('stopped');
@@ -127,6 +139,8 @@ export async function serve(config: Config): Promise<void> {
   });
   if (config.cloneExpiryIntervalMs > 0) cloneExpiry.start();
   for (const job of jobs) job.start();
+  auditRetention.start();
+  void auditRetention.runOnce();
   runtime.started = true;
   app.log.info(
     { database: database.kind, warehouse: config.warehouseName, location: config.warehouseLocation, authentication: config.auth.mode },

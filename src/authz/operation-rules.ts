@@ -82,6 +82,8 @@ export const OPERATION_RULES: Record<string, readonly Rule[]> = {
   changeGrants: [r('manage-grants', 'securable')],
   privilegesOf: [r('see', 'securable')],
   whoMayRead: [r('manage-grants', 'securable')],
+  // Administrators read the whole log; naming an object, who manages grants on it.
+  listAuditEvents: [r('manage-grants', 'securable')],
 };
 
 /** Listings show only what the caller may see (docs/security.md). */

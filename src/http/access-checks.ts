@@ -3,7 +3,7 @@
 // every route must answer). Each check finds its object the way the route's service would and
 // answers a missing object and an invisible one alike: the same 404, the same message.
 import type { FastifyRequest } from 'fastify';
-import { Access } from '../authz/access.js';
+import { Access, type AccessTarget } from '../authz/access.js';
 import type { Privilege } from '../authz/privileges.js';
 import { namespaceName, tableName } from '../catalog/identifiers.js';
 import type { Db } from '../db/database.js';
@@ -12,6 +12,7 @@ import { findTable, type TableHead } from '../db/table-repository.js';
 import { findView, type ViewRecord } from '../db/view-repository.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
 import { badRequest, forbidden, noSuchNamespace, noSuchTable, noSuchView, noSuchWarehouse } from '../iceberg/errors.js';
+import { changesState, noteAuditTarget } from './audit-hook.js';
 import { decodeNamespace } from './identifiers.js';
 
 /** `see`: the object is visible (any privilege on it, above it, or below a namespace). */
@@ -23,12 +24,26 @@ export class AccessChecks {
     readonly access: Access,
   ) {}
 
-  private async require(request: FastifyRequest, need: Need, target: Parameters<Access['require']>[2], missing: () => Error, what: string) {
-    if (need === 'see') {
-      if (!(await this.access.sees(request.principal, target))) throw missing();
-      return;
+  private async require(request: FastifyRequest, need: Need, target: AccessTarget, missing: () => Error, what: string) {
+    try {
+      if (need === 'see') {
+        if (!(await this.access.sees(request.principal, target))) throw missing();
+      } else {
+        await this.access.require(request.principal, need, target, missing as never, what);
+      }
+    } catch (error) {
+      // The object exists (the caller found it first): hidden or forbidden, a denial.
+      await this.noteForAudit(request, target, true);
+      throw error;
     }
-    await this.access.require(request.principal, need, target, missing as never, what);
+    if (changesState(request)) await this.noteForAudit(request, target, false);
+  }
+
+  /** The audit log keeps the ids of everything on the target's path ("events on or below X"). */
+  private async noteForAudit(request: FastifyRequest, target: AccessTarget, denied: boolean) {
+    if (!request.audit) return;
+    const path = await this.access.path(target).catch(() => []);
+    noteAuditTarget(request, target.warehouse.id, path.map((step) => step.id), denied);
   }
 
   admin(request: FastifyRequest, what: string): void {

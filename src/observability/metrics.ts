@@ -63,6 +63,12 @@ export class CatalogMetrics implements GcMetrics, HttpMetrics, CommitObserver {
   private readonly gcIndexedEntries = new Counter({ name: 'catalog_gc_indexed_entries_total', help: 'References (manifest entries, manifests, statistics files) recorded by the indexer', registers: [this.registry] });
   private readonly gcRefused = new Counter({ name: 'catalog_gc_refused_references_total', help: 'References to files already deleted or being deleted: should stay 0', registers: [this.registry] });
   private readonly clonesExpiredTotal = new Counter({ name: 'catalog_clones_expired_total', help: 'Clones dropped because their TTL passed', registers: [this.registry] });
+  private readonly auditWritten = new Counter({ name: 'catalog_audit_events_stored_total', help: 'Audit events stored in Postgres', registers: [this.registry] });
+  private readonly auditDropped = new Counter({
+    name: 'catalog_audit_events_dropped_total',
+    help: 'Audit events written as log lines only: the queue for Postgres was full',
+    registers: [this.registry],
+  });
   private readonly gcOrphans = new Counter({ name: 'catalog_gc_orphan_files_found_total', help: 'Files under a warehouse root that no commit registered', registers: [this.registry] });
 
   constructor(sources: CatalogMetricsSources = {}) {
@@ -142,6 +148,11 @@ export class CatalogMetrics implements GcMetrics, HttpMetrics, CommitObserver {
   onConflictRetry() {
     this.commitRetries.inc();
   }
+  auditEvents(written: number, dropped: number) {
+    if (written > 0) this.auditWritten.inc(written);
+    if (dropped > 0) this.auditDropped.inc(dropped);
+  }
+
   clonesExpired(count: number) {
     this.clonesExpiredTotal.inc(count);
   }

@@ -147,7 +147,10 @@ describe('clones on Postgres', { skip: noPostgres }, () => {
     })();
     const cuts: string[][] = [];
     for (let i = 0; i < 6; i++) {
-      await new Promise((r) => setTimeout(r, 60));
+      // Each clone after a few more commits (however slow a loaded machine makes them), so
+      // every cut lands among commits in flight.
+      const target = counter + 3;
+      for (let waited = 0; counter < target && waited < 20_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
       const destination = [`lake_copy_${i}`];
       const response = await client.request('POST', `${ext}/namespaces/lake/clone`, { destination });
       assert.equal(response.status, 200, JSON.stringify(response.body));

@@ -253,6 +253,13 @@ describe('every /ext route on the embedded database', () => {
     await expect(204, 'DELETE', '/ext/v1/auth/roles/analysts');
   });
 
+  test('the audit log: the grant changes above, by the anonymous administrator', async () => {
+    await catalog.deps.audit.flush();
+    const events = (await expect(200, 'GET', '/ext/v1/audit?warehouse=default&namespace=prod&table=orders&action=changeGrants')).events;
+    assert.deepEqual(events.map((e: { detail: { action: string } }) => e.detail.action), ['revoke', 'grant']);
+    assert.ok(events.every((e: { principal: string }) => e.principal === 'anonymous'));
+  });
+
   test('every /ext operation of the document was exercised', () => {
     const missing = operations.map((o) => o.key).filter((key) => !exercised.has(key));
     assert.deepEqual(missing, []);

@@ -190,5 +190,6 @@ export const CALLS: Record<string, (f: Fixture) => Call> = {
     body: { action: 'grant', grantee: { kind: 'principal', name: 'someone' }, privileges: ['read'] },
   }),
   privilegesOf: () => ({ method: 'GET', path: `${ext}/privileges?namespace=${ns}` }),
+  listAuditEvents: () => ({ method: 'GET', path: `/ext/v1/audit?warehouse=default&namespace=${ns}` }),
   whoMayRead: (f) => ({ method: 'GET', path: `${ext}/readers?namespace=${ns}&table=${f.table}` }),
 };

@@ -341,6 +341,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ext/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log, newest first (administrators; or manage-grants on the object named)
+         * @description Every mutation (allowed or not), every denied request, and every collection run's end
+         *     (`gcRunFinished`, with its counts). Events are kept `CATALOG_AUDIT_RETENTION_DAYS` and
+         *     are also written as JSON log lines (`"msg": "audit"`). Naming a warehouse, namespace,
+         *     table or view gives the events on it and everything below it, across renames; anyone
+         *     who manages grants there may read those. The whole log is for administrators.
+         */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/{prefix}/namespaces/{namespace}/tables": {
         parameters: {
             query?: never;
@@ -1720,6 +1744,33 @@ export interface components {
         PrivilegesResponse: {
             principal: string;
             privileges: components["schemas"]["Privilege"][];
+        };
+        AuditEvent: {
+            /** @description Increases with every event (a decimal integer). */
+            "event-id": string;
+            /** Format: date-time */
+            at: string;
+            /** @description The X-Request-Id of the request, as in the server log. */
+            "request-id"?: string | null;
+            /** @description Null when the request named nobody (no or bad token), and for a scheduled run. */
+            principal?: string | null;
+            via?: string | null;
+            action: string;
+            /** @enum {string} */
+            decision: "allowed" | "denied";
+            status?: number | null;
+            "error-type"?: string | null;
+            object: {
+                /** @enum {string|null} */
+                kind?: "catalog" | "warehouse" | "namespace" | "table" | "view" | null;
+                name?: string | null;
+            };
+            /** @description Names and choices of the request (a clone's destination and point, a grant's grantee and privileges, a run's counts); never properties, schemas or secrets. */
+            detail?: Record<string, never> | null;
+        };
+        ListAuditEventsResponse: {
+            events: components["schemas"]["AuditEvent"][];
+            "next-page-token"?: string | null;
         };
         ReadersResponse: {
             owners: string[];
@@ -3360,6 +3411,48 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description The warehouse's name (its prefix); needed to name a namespace, table or view. */
+                warehouse?: string;
+                /** @description The namespace (levels joined by U+001F); with neither `table` nor `view`, the namespace and everything in it. */
+                namespace?: string;
+                table?: string;
+                view?: string;
+                principal?: string;
+                /** @description An operation id of this document (dropTable, cloneNamespace, changeGrants...) or gcRunFinished. */
+                action?: string;
+                decision?: "allowed" | "denied";
+                since?: string;
+                until?: string;
+                /** @description The `next-page-token` of the previous page; absent or empty for the first. */
+                pageToken?: string;
+                pageSize?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListAuditEventsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             503: components["responses"]["ServiceUnavailable"];

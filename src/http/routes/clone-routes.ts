@@ -9,6 +9,7 @@ import type { CloneListing } from '../../db/clone-repository.js';
 import { MAX_EXPIRES_AT_MS } from '../../clones/expiry.js';
 import { badRequest } from '../../iceberg/errors.js';
 import { stringifyJson } from '../../json/int64-json.js';
+import { noteAuditTarget } from '../audit-hook.js';
 import { decodeNamespace } from '../identifiers.js';
 import type { Schemas } from '../request-types.js';
 
@@ -67,6 +68,8 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
     await checks.namespace(request, warehouse, body.destination.namespace, 'create');
     const result = await clones.cloneTable(warehouse, source, owned(request, body));
     const [clone] = result.tables;
+    // The clone is the object of this event too: its later events (a promote, a rename) and this one share its id.
+    noteAuditTarget(request, warehouse.id, [clone.record.id], false);
     const answer = storage.answerFor(tableFilePrefixes(clone.record.location, clone.record.sourceLocations ?? [], clone.metadata.properties));
     const extra = {
       'operation-id': result.operationId,
@@ -110,6 +113,7 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
     await checks.namespace(request, warehouse, body.destination.namespace, 'create');
     const result = await clones.cloneView(warehouse, source, owned(request, body));
     const [clone] = result.views;
+    noteAuditTarget(request, warehouse.id, [clone.record.id], false);
     const extra = {
       'operation-id': result.operationId,
       'expires-at': iso(clone.expiresAt),

@@ -71,6 +71,9 @@ export function registerGcRoutes(app: FastifyInstance, deps: AppDependencies): v
     const body = validateBody<Schemas['GcRunRequest']>('GcRunRequest', request.body === undefined ? {} : request.body);
     const started = await collector.start({ trigger: 'request', dryRun: body['dry-run'] ?? false, orphans: body.orphans ?? 'off' });
     if (!started) throw new CatalogError(409, 'GarbageCollectionInProgressException', 'Another collection run is under way; try again when it has finished');
+    request.audit.detail = { 'run-id': started.run.id, 'dry-run': started.run.dryRun, orphans: started.run.orphans };
+    const principal = request.principal.name;
+    void started.finished.then((run) => deps.audit.recordRun(run, principal, request.id)).catch(() => undefined);
     if (body.wait) return runJson(await started.finished);
     return reply.code(202).send(runJson(started.run));
   });

@@ -3,6 +3,7 @@
 // and errors are OAuth2's, not the Iceberg error model (spec: OAuthTokenResponse, OAuthError).
 import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../../app.js';
+import { basicCredentials } from '../../auth/token-grants.js';
 
 const FORM_LIMIT_BYTES = 16 * 1024;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -33,10 +34,17 @@ export function registerTokenRoutes(app: FastifyInstance, deps: AppDependencies)
       for (const key of new Set(form.keys())) {
         if (form.getAll(key).length > 1) return reply.code(400).send({ error: 'invalid_request', error_description: `${key} is given twice` });
       }
+      // Who asked, for the audit log: never the secret.
+      request.audit.detail = { 'grant-type': form.get('grant_type')?.slice(0, 100) ?? null, 'client-id': clientIdOf(form, request.headers.authorization) };
       const answer = await deps.tokenGrants.grant(form, request.headers.authorization);
       if (answer.challenge) reply.header('www-authenticate', answer.challenge);
       request.log.info({ grant: form.get('grant_type'), status: answer.status, client: form.get('client_id') ?? undefined }, 'token request');
       return reply.code(answer.status).send(answer.body);
     });
   });
+}
+
+/** The client a token request names, in Basic credentials or the form (RFC 6749 2.3.1). */
+function clientIdOf(form: URLSearchParams, authorization: string | undefined): string | null {
+  return (basicCredentials(authorization)?.id ?? form.get('client_id'))?.slice(0, 128) ?? null;
 }

@@ -1,0 +1,146 @@
+// The audit log's writer: every event is written as a JSON log line at once and queued for
+// Postgres, where batches are inserted a moment later. Batching keeps a flood of refused
+// requests from costing one insert each; the queue is bounded so that a flood (or a database
+// that went away) cannot exhaust memory: past the bound, events reach the log lines only, and
+// the catalog says how many (catalog_audit_events_dropped_total, and a warning).
+import { insertAuditEvents, listAuditEvents, pruneAuditEvents, type AuditEvent, type AuditFilter } from '../db/audit-repository.js';
+import type { Db } from '../db/database.js';
+import type { GcRun } from '../db/gc-run-repository.js';
+
+export interface AuditLogger {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+}
+
+export interface AuditMetrics {
+  auditEvents(written: number, dropped: number): void;
+}
+
+export interface AuditLogOptions {
+  /** Events waiting for Postgres at most; past it they are logged only. */
+  maxQueued?: number;
+  /** How long an event waits for others to share its insert. */
+  flushDelayMs?: number;
+  /** Events per insert. */
+  batchSize?: number;
+}
+
+/** Detail kept per event at most (bytes of JSON): names and choices, never whole bodies. */
+export const MAX_DETAIL_BYTES = 4096;
+
+export class AuditLog {
+  private queue: AuditEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private droppedSinceWarning = 0;
+  private readonly maxQueued: number;
+  private readonly flushDelayMs: number;
+  private readonly batchSize: number;
+
+  constructor(
+    private readonly db: Db,
+    private logger: AuditLogger | undefined,
+    private readonly metrics: AuditMetrics | undefined,
+    options: AuditLogOptions = {},
+  ) {
+    this.maxQueued = options.maxQueued ?? 10_000;
+    this.flushDelayMs = options.flushDelayMs ?? 200;
+    this.batchSize = options.batchSize ?? 500;
+  }
+
+  /** The application's logger, once it exists (the log is made before the app). */
+  useLogger(logger: AuditLogger): void {
+    this.logger = logger;
+  }
+
+  record(event: AuditEvent): void {
+    const detail = event.detail === null ? null : boundedDetail(event.detail);
+    const bounded = { ...event, detail };
+    this.logger?.info({ audit: { ...bounded, at: bounded.at.toISOString() } }, 'audit');
+    if (this.queue.length >= this.maxQueued) {
+      this.droppedSinceWarning += 1;
+      this.metrics?.auditEvents(0, 1);
+      return;
+    }
+    this.queue.push(bounded);
+    if (this.queue.length >= this.batchSize) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.flushDelayMs);
+  }
+
+  /**
+   * A collection run's end, with what it found and deleted: whoever started it (null for the
+   * schedule) and the request that did.
+   */
+  recordRun(run: GcRun, principal: string | null, requestId: string | null): void {
+    this.record({
+      at: new Date(),
+      requestId,
+      principal,
+      via: principal === null ? 'schedule' : null,
+      action: 'gcRunFinished',
+      decision: 'allowed',
+      status: null,
+      errorType: run.status === 'succeeded' ? null : run.status,
+      warehouseId: null,
+      objectKind: 'catalog',
+      objectName: null,
+      securableIds: [],
+      detail: { 'run-id': run.id, status: run.status, trigger: run.trigger, 'dry-run': run.dryRun, orphans: run.orphans, counts: run.counts, errors: run.errors.length },
+    });
+  }
+
+  /** Writes what is queued (one flush at a time); failures are logged, the events kept for the next try while they fit. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.flushing = this.flushing.then(() => this.writeQueued());
+    return this.flushing;
+  }
+
+  private async writeQueued(): Promise<void> {
+    if (this.droppedSinceWarning > 0) {
+      this.logger?.warn({ dropped: this.droppedSinceWarning }, 'audit events were logged but not stored: the queue for Postgres was full');
+      this.droppedSinceWarning = 0;
+    }
+    while (this.queue.length > 0) {
+      const batch = this.queue.slice(0, this.batchSize);
+      try {
+        await insertAuditEvents(this.db, batch);
+      } catch (error) {
+        this.logger?.warn({ err: error, queued: this.queue.length }, 'audit events not stored yet; retrying');
+        this.timer ??= setTimeout(() => void this.flush(), Math.max(this.flushDelayMs, 1_000));
+        return;
+      }
+      this.queue.splice(0, batch.length);
+      this.metrics?.auditEvents(batch.length, 0);
+    }
+  }
+
+  /** Waits for every queued event to be stored (shutdown; tests). */
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  list(filter: AuditFilter) {
+    return listAuditEvents(this.db, filter);
+  }
+
+  /** Deletes events older than the retention, in batches; how many. */
+  async prune(retentionMs: number, now = Date.now()): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await pruneAuditEvents(this.db, new Date(now - retentionMs), 10_000);
+      total += deleted;
+      if (deleted < 10_000) return total;
+    }
+  }
+}
+
+/** The detail, or a note of its size when it is too big to keep. */
+export function boundedDetail(detail: Record<string, unknown>): Record<string, unknown> {
+  const text = JSON.stringify(detail);
+  if (Buffer.byteLength(text) <= MAX_DETAIL_BYTES) return detail;
+  return { truncated: true, bytes: Buffer.byteLength(text), keys: Object.keys(detail).slice(0, 20) };
+}

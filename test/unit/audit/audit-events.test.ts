@@ -1,0 +1,44 @@
+// What an audit event keeps of a request: its operation, whether it is audited, and a detail
+// of names and choices that never holds a secret, a schema or property values.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { detailOf, isAudited, operationIndex } from '../../../src/audit/audit-events.js';
+import { boundedDetail, MAX_DETAIL_BYTES } from '../../../src/audit/audit-log.js';
+import { OPERATION_RULES } from '../../../src/authz/operation-rules.js';
+import { loadOpenApiDocument } from '../../../src/http/openapi-document.js';
+
+test("every operation of the document is found from its route as Fastify names it", () => {
+  const index = operationIndex(loadOpenApiDocument());
+  assert.equal(index.get('POST /ext/v1/:prefix/namespaces/:namespace/tables/:table/clone'), 'cloneTable');
+  assert.equal(index.get('DELETE /v1/:prefix/namespaces/:namespace/tables/:table'), 'dropTable');
+  assert.equal(index.get('POST /v1/oauth/tokens'), 'getToken');
+  assert.deepEqual(new Set(index.values()), new Set(Object.keys(OPERATION_RULES)));
+});
+
+test('mutations and denials are audited; allowed reads and metrics reports are not', () => {
+  assert.equal(isAudited('POST', 'createTable', false), true);
+  assert.equal(isAudited('DELETE', 'dropTable', false), true);
+  assert.equal(isAudited('GET', 'loadTable', false), false);
+  assert.equal(isAudited('HEAD', 'tableExists', false), false);
+  assert.equal(isAudited('GET', 'loadTable', true), true);
+  assert.equal(isAudited('POST', 'reportMetrics', false), false);
+  assert.equal(isAudited('POST', undefined, false), true, 'an unknown route that changes state');
+});
+
+test('details keep names and choices, never secrets, schemas or property values', () => {
+  const clone = detailOf('cloneTable', { destination: { namespace: ['dev'], name: 't' }, 'copy-grants': true, properties: { secret: 'x' } }, {});
+  assert.deepEqual(clone, { destination: { namespace: ['dev'], name: 't' }, 'copy-grants': true });
+  assert.deepEqual(detailOf('dropTable', undefined, { purgeRequested: 'true' }), { purge: true });
+  assert.deepEqual(detailOf('updateProperties', { updates: { password: 'hunter2' }, removals: ['a'] }, {}), { removals: ['a'], updated: ['password'] });
+  assert.deepEqual(detailOf('updateTable', { updates: [{ action: 'set-properties', updates: { k: 'v' } }, { action: 'set-properties' }] }, {}), { updates: ['set-properties'] });
+  assert.deepEqual(detailOf('createTable', { name: 't', schema: { fields: [] } }, {}), { name: 't', staged: false });
+  assert.equal(detailOf('loadTable', {}, {}), null);
+  assert.equal(detailOf('getToken', { client_secret: 's' }, {}), null, 'the token route records its own, secret-free detail');
+  assert.deepEqual(detailOf('renameTable', 'not an object', {}), {});
+});
+
+test('a detail past the bound is replaced by its size and keys', () => {
+  const big = { pairs: 'x'.repeat(MAX_DETAIL_BYTES) };
+  assert.deepEqual(boundedDetail(big), { truncated: true, bytes: MAX_DETAIL_BYTES + 12, keys: ['pairs'] });
+  assert.deepEqual(boundedDetail({ a: 1 }), { a: 1 });
+});
