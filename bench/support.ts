@@ -72,8 +72,8 @@ export function sampleMemory(pid: number) {
  * What an appending engine needs from a load, read straight from the response text: the
  * load generator shares the machine's two cores with the catalog, so it parses nothing else.
  */
-export async function loadHead(client: RestClient, ns: string[], name: string) {
-  const text = await fetch(`${client.baseUrl}${client.tablePath(ns, name)}`).then((r) => r.text());
+export async function loadHead(client: RestClient, ns: string[], name: string, headers: Record<string, string> = {}) {
+  const text = await fetch(`${client.baseUrl}${client.tablePath(ns, name)}`, { headers }).then((r) => r.text());
   const current = /"current-snapshot-id":(-?\d+)/.exec(text)![1];
   return {
     parent: current === '-1' ? null : BigInt(current),
@@ -82,9 +82,9 @@ export async function loadHead(client: RestClient, ns: string[], name: string) {
   };
 }
 
-export async function appendCommit(client: RestClient, ns: string[], name: string): Promise<number> {
+export async function appendCommit(client: RestClient, ns: string[], name: string, headers: Record<string, string> = {}): Promise<number> {
   for (let attempt = 1; attempt <= 100; attempt++) {
-    const { parent, sequence, location } = await loadHead(client, ns, name);
+    const { parent, sequence, location } = await loadHead(client, ns, name, headers);
     const id = bigSnapshotId();
     const body = stringifyJson({
       requirements: [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': parent }],
@@ -96,7 +96,7 @@ export async function appendCommit(client: RestClient, ns: string[], name: strin
     // Only the status matters here: the body (the whole new metadata) is read, not parsed.
     const response = await fetch(`${client.baseUrl}${client.tablePath(ns, name)}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body,
     });
     const text = await response.text();

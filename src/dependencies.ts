@@ -86,6 +86,8 @@ export async function createDependencies(
     indexLag: () => countPending(db),
     pool: () => database.poolStats(),
     clones: () => countLiveClones(db),
+    // Read at scrape time, when the authorizer below exists.
+    grantCache: () => authorizer.stats,
   });
   const committer = new TableCommitter(db, store, locations, documents, {
     maxAttempts: config.commitMaxAttempts,

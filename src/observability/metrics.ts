@@ -26,6 +26,8 @@ export interface CatalogMetricsSources {
   pool?: () => { total: number; idle: number; waiting: number; max: number } | undefined;
   /** Live clones, with and without a TTL. */
   clones?: () => Promise<{ expiring: number; permanent: number }>;
+  /** Lookups of a principal's grants answered from this replica's cache, and not. */
+  grantCache?: () => { hits: number; misses: number };
 }
 
 /**
@@ -117,6 +119,20 @@ export class CatalogMetrics implements GcMetrics, HttpMetrics, CommitObserver {
         registers: [this.registry],
         collect() {
           this.set(pool()?.waiting ?? 0);
+        },
+      });
+    }
+    const grantCache = sources.grantCache;
+    if (grantCache) {
+      new Gauge({
+        name: 'catalog_authz_grant_lookups',
+        help: "Authorization lookups of a principal's grants since start, by whether this replica's cache answered (a counter's value; hit rate = hit / (hit + miss))",
+        labelNames: ['cache'],
+        registers: [this.registry],
+        collect() {
+          const stats = grantCache();
+          this.set({ cache: 'hit' }, stats.hits);
+          this.set({ cache: 'miss' }, stats.misses);
         },
       });
     }
