@@ -13,12 +13,14 @@
 #  5. integration tests against them;
 #  6. engine suites against a running catalog on each backend: embedded PGlite + local
 #     warehouse, Postgres + local warehouse, Postgres + S3 (PyIceberg, DuckDB and Trino on all
-#     three, Spark on the embedded default and on S3); the collector's randomized model test
-#     (PyIceberg, kill -9) on local and S3; the API fuzzer (schemathesis) on the embedded
-#     default and on Postgres;
+#     three, Spark on the embedded default and on S3); every engine again with authentication
+#     on (stage auth: the catalog's own tokens, 10 s tokens that Java must refresh, a real
+#     OpenID Connect provider on loopback, the REST kit with a credential); the collector's
+#     randomized model test (PyIceberg, kill -9) on local and S3; the API fuzzer (schemathesis)
+#     on the embedded default and on Postgres;
 #  7. stops everything it started and prints one total line: "N passed, N failed, N skipped".
 #
-# Set TEST_ONLY to a space-separated subset of: static k8s unit integration pyiceberg spark duckdb trino gc rck fuzz
+# Set TEST_ONLY to a space-separated subset of: static k8s unit integration pyiceberg spark duckdb trino auth gc rck fuzz
 # The fuzzer runs a fixed seed and prints it; FUZZ_SEED=<n> replays one, FUZZ_SEED=random draws one,
 # FUZZ_MAX_EXAMPLES and FUZZ_MAX_TIME (seconds per backend) make it longer.
 set -uo pipefail
@@ -29,7 +31,7 @@ ENV_SCRIPTS="$ROOT/scripts/test-env"
 RUN_DIR="$(mktemp -d /tmp/catalog-test.XXXXXX)"
 RESULTS="$RUN_DIR/results"
 mkdir -p "$RESULTS"
-STAGES="${TEST_ONLY:-static k8s unit integration pyiceberg spark duckdb trino gc rck fuzz}"
+STAGES="${TEST_ONLY:-static k8s unit integration pyiceberg spark duckdb trino auth gc rck fuzz}"
 
 log() { printf '\n=== %s\n' "$*"; }
 wants() { [[ " $STAGES " == *" $1 "* ]]; }
@@ -107,7 +109,7 @@ fi
 
 # --- 4. services ------------------------------------------------------------------------
 needs_services=false
-for stage in integration pyiceberg spark duckdb trino gc rck fuzz; do wants "$stage" && needs_services=true; done
+for stage in integration pyiceberg spark duckdb trino auth gc rck fuzz; do wants "$stage" && needs_services=true; done
 PG_URL=""; S3_ENDPOINT=""; VENV=""
 if $needs_services; then
   log "starting Postgres and the S3-compatible server on loopback"
@@ -180,7 +182,7 @@ EOF
 # Trino 476 (the server from Maven Central, a Java 24+ JDK): installed once here so that a
 # missing download or JDK fails the stage loudly instead of erroring every test.
 TRINO_ENV=()
-if wants trino; then
+if wants trino || wants auth; then
   log "installing Trino 476"
   if trino_home="$(python3 scripts/test-env/ensure_trino.py)" && trino_java="$(python3 scripts/test-env/ensure_trino.py --java)"; then
     TRINO_ENV=(TRINO_HOME="$trino_home" TRINO_JAVA_HOME="$trino_java")
@@ -229,6 +231,20 @@ if [[ -n "$VENV" ]] && { wants pyiceberg || wants spark || wants duckdb || trino
       trino_ready && run_pytest trino-postgres-s3 test/compat/trino "$uri" S3_ENDPOINT="$S3_ENDPOINT" "${TRINO_ENV[@]}"
     else record_failure catalog-postgres-s3 "catalog did not start"; fi
   fi
+fi
+
+# Authentication on (test/compat/auth): PyIceberg, Spark, Trino, DuckDB and the REST kit, each
+# configured as its documentation shows, against catalogs the suite starts itself on one fresh
+# database (a warehouse each): the catalog's own token endpoint, 10 s tokens that Spark must
+# refresh, and an OpenID Connect provider (oidc-provider) on loopback. An engine that cannot be
+# installed fails its tests (the fixtures try again and report why), never skips them.
+if wants auth; then
+  if [[ -n "$VENV" && -n "$PG_URL" ]]; then
+    auth_env=(AUTH_DATABASE_URL="$(new_database auth)")
+    if spark_jars="$("$ENV_SCRIPTS/ensure-spark-jars.sh")"; then auth_env+=(SPARK_JARS="$spark_jars"); fi
+    [[ ${#TRINO_ENV[@]} -gt 0 ]] && auth_env+=("${TRINO_ENV[@]}")
+    run_pytest auth test/compat/auth - "${auth_env[@]}"
+  else record_failure auth "needs Postgres and the Python venv (see above)"; fi
 fi
 
 # The collector's model test and engine tests start their own catalogs (they kill -9 them),

@@ -48,6 +48,10 @@ export class Authenticator {
   }
 
   private async verify(token: string): Promise<Principal> {
+    // PyIceberg without credentials sends "Bearer None": say what is wrong in plain words.
+    if (token.split('.').length !== 3) {
+      throw new NotAuthorizedError('Not authorized: the token is not valid: it is not a JWT (is the client configured with a credential or token?)', 'invalid_token');
+    }
     try {
       if (this.config.mode === 'catalog') {
         const claims = await this.verifiers.catalog!.verify(token);

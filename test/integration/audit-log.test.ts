@@ -161,7 +161,7 @@ describe('audit log', { skip: noPostgres }, () => {
   });
 
   test('bad queries are 400 and say why', async () => {
-    for (const query of ['decision=maybe', 'since=yesterday', 'until=2026-13-01T00:00:00Z', 'pageSize=0', 'pageSize=1001', 'pageToken=%%%', 'namespace=prod', `principal=${'x'.repeat(300)}`]) {
+    for (const query of ['decision=maybe', 'since=yesterday', 'until=2026-13-01T00:00:00Z', 'pageSize=0', 'pageSize=1001', 'pageToken=%%%', 'namespace=prod', `principal=${'x'.repeat(300)}`, 'principal=%00', 'action=a%00b', `pageToken=${Buffer.from('"99999999999999999999"').toString('base64url')}`, 'warehouse=default&namespace=a%00b']) {
       const answer = await as('admin')('GET', `/ext/v1/audit?${query}`);
       assert.equal(answer.status, 400, `${query}: ${JSON.stringify(answer.body)}`);
       assert.equal(answer.body.error.code, 400);

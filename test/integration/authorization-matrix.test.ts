@@ -190,5 +190,21 @@ describe('authorization matrix', { skip: noPostgres }, () => {
     const hidden = await as('b-owner')('GET', `/v1/default/namespaces/${TEAM_A}/tables/t1`);
     assert.deepEqual([hidden.status, hidden.body.error.type], [missing.status, missing.body.error.type]);
     assert.equal(hidden.body.error.message, 'Table does not exist: team_a.t1');
+    // An ETag learnt elsewhere proves nothing: the hidden table is a 404, never a 304.
+    const etag = (await as('a-owner')('GET', `/v1/default/namespaces/${TEAM_A}/tables/t1`)).headers.get('etag')!;
+    const conditional = await new RestClient(catalog.baseUrl).request('GET', `/v1/default/namespaces/${TEAM_A}/tables/t1`, undefined, {
+      authorization: `Bearer ${tokens.get('b-owner')}`,
+      'if-none-match': etag,
+    });
+    assert.equal(conditional.status, 404);
+    // A clone of team B's table that an administrator put in team A: team A sees the clone
+    // (its namespace), never where it came from.
+    await ok(as('admin')('POST', `/ext/v1/default/namespaces/${TEAM_B}/tables/secret/clone`, { destination: { namespace: [TEAM_A], name: 'from_b' } }));
+    const lineage = await ok(as('a-owner')('GET', `/ext/v1/default/namespaces/${TEAM_A}/tables/from_b/lineage`));
+    assert.ok(!JSON.stringify(lineage).includes(TEAM_B), JSON.stringify(lineage));
+    const listed = (await ok(as('a-owner')('GET', '/ext/v1/default/clones'))).clones.find((c: { identifier: { name: string } }) => c.identifier.name === 'from_b');
+    assert.equal(listed.source, null);
+    const loaded = await ok(as('a-owner')('GET', `/v1/default/namespaces/${TEAM_A}/tables/from_b`));
+    assert.ok(!JSON.stringify(loaded.metadata.properties ?? {}).includes(TEAM_B), 'no property names the source');
   });
 });

@@ -23,7 +23,8 @@ interface AuditQuery {
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-const DIGITS = (v: unknown): v is string => typeof v === 'string' && /^[0-9]{1,19}$/.test(v);
+/** An event id: a positive bigint. */
+const EVENT_ID = (v: unknown): v is string => typeof v === 'string' && /^[0-9]{1,19}$/.test(v) && BigInt(v) <= 9223372036854775807n;
 
 function timestamp(name: string, value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
@@ -34,7 +35,7 @@ function timestamp(name: string, value: string | undefined): Date | undefined {
 
 function shortText(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (value === '' || value.length > 255) throw badRequest(`Invalid ${name}: 1 to 255 characters`);
+  if (value === '' || value.length > 255 || value.includes('\0')) throw badRequest(`Invalid ${name}: 1 to 255 characters, no NUL`);
   return value;
 }
 
@@ -67,7 +68,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: AppDependencies)
       decision: q.decision as 'allowed' | 'denied' | undefined,
       since: timestamp('since', q.since),
       until: timestamp('until', q.until),
-      before: q.pageToken === undefined || q.pageToken === '' ? undefined : decodePageToken(q.pageToken, DIGITS),
+      before: q.pageToken === undefined || q.pageToken === '' ? undefined : decodePageToken(q.pageToken, EVENT_ID),
       limit: size + 1,
     };
     let securableId: string | undefined;

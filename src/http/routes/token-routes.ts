@@ -38,7 +38,7 @@ export function registerTokenRoutes(app: FastifyInstance, deps: AppDependencies)
       request.audit.detail = { 'grant-type': form.get('grant_type')?.slice(0, 100) ?? null, 'client-id': clientIdOf(form, request.headers.authorization) };
       const answer = await deps.tokenGrants.grant(form, request.headers.authorization);
       if (answer.challenge) reply.header('www-authenticate', answer.challenge);
-      request.log.info({ grant: form.get('grant_type'), status: answer.status, client: form.get('client_id') ?? undefined }, 'token request');
+      request.log.info({ grant: form.get('grant_type'), status: answer.status, client: request.audit.detail['client-id'] ?? undefined }, 'token request');
       return reply.code(answer.status).send(answer.body);
     });
   });
