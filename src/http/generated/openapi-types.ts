@@ -1716,6 +1716,7 @@ export interface components {
         /** @enum {string} */
         Privilege: "read" | "write" | "create" | "drop" | "restore" | "clone" | "promote" | "manage-grants" | "manage-gc";
         CreateRoleRequest: {
+            /** @description No control characters. */
             name: string;
         };
         RoleMembersRequest: {
