@@ -12,7 +12,7 @@ export type Need = Privilege | 'see' | 'admin' | 'any';
  * parent of a namespace created or listed (`parent`: the warehouse at the top level), the body's `source` or
  * `destination` of a rename or clone, both tables of a swap or promote, or the warehouse.
  */
-export type On = 'warehouse' | 'namespace' | 'parent' | 'table' | 'view' | 'source' | 'destination' | 'both' | 'securable' | 'catalog';
+export type On = 'warehouse' | 'namespace' | 'parent' | 'parent-namespace' | 'table' | 'view' | 'source' | 'destination' | 'both' | 'securable' | 'catalog';
 
 export interface Rule {
   need: Need;
@@ -22,9 +22,9 @@ export interface Rule {
 const r = (need: Need, on: On): Rule => ({ need, on });
 
 export const OPERATION_RULES: Record<string, readonly Rule[]> = {
-  getConfig: [r('see', 'warehouse')],
+  getConfig: [r('any', 'warehouse')],
   getToken: [r('any', 'catalog')],
-  listNamespaces: [r('see', 'parent')],
+  listNamespaces: [r('see', 'parent-namespace')],
   createNamespace: [r('create', 'parent')],
   loadNamespaceMetadata: [r('see', 'namespace')],
   namespaceExists: [r('see', 'namespace')],
@@ -93,6 +93,7 @@ const ON_TEXT: Record<On, string> = {
   warehouse: 'the warehouse',
   namespace: 'the namespace',
   parent: 'the parent namespace (the warehouse at the top level)',
+  'parent-namespace': 'the parent namespace (at the top level, any principal: an engine that connects before it is granted anything sees an empty catalog)',
   table: 'the table',
   view: 'the view',
   source: 'the source',

@@ -15,8 +15,9 @@ export function registerNamespaceRoutes(app: FastifyInstance, deps: AppDependenc
   app.get<{ Params: Prefix; Querystring: PageQuery & { parent?: string } }>('/v1/:prefix/namespaces', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const parent = decodeOptionalNamespace(request.query.parent);
+    // The top level lists for anyone authenticated (an engine that connects before it is
+    // granted anything sees an empty catalog, not an error); only what it may see is listed.
     const parentNamespace = parent && parent.length > 0 ? await checks.namespace(request, warehouse, parent, 'see') : undefined;
-    if (!parentNamespace) await checks.warehouse(request, warehouse, 'see');
     const visible = await checks.access.visibleChildren(request.principal, warehouse, parentNamespace);
     const result = await namespaces.list(warehouse, parent, pageRequest(request.query), visible);
     return result.nextPageToken === undefined
