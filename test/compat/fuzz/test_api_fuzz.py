@@ -125,6 +125,43 @@ def _statuses(node: object):
             yield from _statuses(value)
 
 
+def run_schemathesis(url: str, seed: int, report_dir: Path) -> subprocess.CompletedProcess[str]:
+    schemathesis = shutil.which("schemathesis", path=str(Path(sys.executable).parent)) or "schemathesis"
+    command = [
+        schemathesis, "--config-file", str(CONFIG), "run", str(DOCUMENT),
+        "--url", url,
+        "--checks", "all",
+        "--mode", "all",
+        "--phases", "examples,coverage,fuzzing,stateful",
+        "--max-examples", str(MAX_EXAMPLES),
+        "--max-time", str(MAX_TIME),
+        "--seed", str(seed),
+        # U+0000 is refused everywhere (the document says so); generating it in positive cases
+        # would only test that rule, which the integration tests do.
+        "--generation-allow-x00", "false",
+        "--request-timeout", "15",
+        # One worker: CPython 3.11's ast.parse is not thread-safe (hypothesis calls it to
+        # describe strategies; two workers failed with "AST constructor recursion depth mismatch").
+        "--workers", "1",
+        "--report", "ndjson,junit",
+        "--report-dir", str(report_dir),
+        "--no-color",
+    ]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=MAX_TIME + 600)
+
+
+def fuzzer_crashed_only(report_dir: Path) -> bool:
+    """Whether every problem the run reports is a crash inside Hypothesis itself (its engine's
+    traceback), with no check failing: nothing found about the catalog."""
+    import xml.etree.ElementTree as ElementTree
+
+    problems = []
+    for path in report_dir.glob("junit-*.xml"):
+        for case in ElementTree.parse(path).iter("testcase"):
+            problems.extend(child for child in case if child.tag in ("failure", "error"))
+    return bool(problems) and all(p.tag == "error" and "hypothesis/internal/conjecture" in (p.text or "") for p in problems)
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_api_fuzz(backend: str, tmp_path: Path) -> None:
     env = {"CATALOG_DATA_DIR": str(tmp_path / "data")}
@@ -136,41 +173,29 @@ def test_api_fuzz(backend: str, tmp_path: Path) -> None:
     process, url = start_catalog(env, tmp_path / "catalog.log")
     try:
         seed_catalog(url)
-        report_dir = tmp_path / "report"
-        schemathesis = shutil.which("schemathesis", path=str(Path(sys.executable).parent)) or "schemathesis"
-        command = [
-            schemathesis, "--config-file", str(CONFIG), "run", str(DOCUMENT),
-            "--url", url,
-            "--checks", "all",
-            "--mode", "all",
-            "--phases", "examples,coverage,fuzzing,stateful",
-            "--max-examples", str(MAX_EXAMPLES),
-            "--max-time", str(MAX_TIME),
-            "--seed", str(SEED),
-            # U+0000 is refused everywhere (the document says so); generating it in positive cases
-            # would only test that rule, which the integration tests do.
-            "--generation-allow-x00", "false",
-            "--request-timeout", "15",
-            # One worker: CPython 3.11's ast.parse is not thread-safe (hypothesis calls it to
-            # describe strategies; two workers failed with "AST constructor recursion depth mismatch").
-            "--workers", "1",
-            "--report", "ndjson,junit",
-            "--report-dir", str(report_dir),
-            "--no-color",
-        ]
-        print(f"\nfuzz[{backend}]: seed {SEED}, {MAX_EXAMPLES} examples, {MAX_TIME} s (replay with FUZZ_SEED={SEED})")
-        run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=MAX_TIME + 600)
-        figures = summarize(report_dir)
-        alive = process.poll() is None
-        summary = run.stdout[run.stdout.find("SUMMARY"):] if "SUMMARY" in run.stdout else run.stdout[-4000:]
-        print(summary)
-        print(
-            f"fuzz[{backend}]: seed {SEED}: {figures['requests']} requests, "
-            f"{figures['server_errors']} answered 5xx, catalog {'alive' if alive else 'DEAD'}"
-        )
-        assert alive, f"the catalog process died; see {tmp_path / 'catalog.log'}"
-        assert run.returncode == 0, f"schemathesis found failures (seed {SEED}):\n{run.stdout[-20000:]}\n{run.stderr[-4000:]}"
-        assert figures["server_errors"] == 0
+        seed = SEED
+        for attempt in (1, 2):
+            report_dir = tmp_path / f"report-{seed}"
+            print(f"\nfuzz[{backend}]: seed {seed}, {MAX_EXAMPLES} examples, {MAX_TIME} s (replay with FUZZ_SEED={seed})")
+            run = run_schemathesis(url, seed, report_dir)
+            figures = summarize(report_dir)
+            alive = process.poll() is None
+            summary = run.stdout[run.stdout.find("SUMMARY"):] if "SUMMARY" in run.stdout else run.stdout[-4000:]
+            print(summary)
+            print(
+                f"fuzz[{backend}]: seed {seed}: {figures['requests']} requests, "
+                f"{figures['server_errors']} answered 5xx, catalog {'alive' if alive else 'DEAD'}"
+            )
+            assert alive, f"the catalog process died; see {tmp_path / 'catalog.log'}"
+            assert figures["server_errors"] == 0
+            # Hypothesis itself can crash on a seed (an IndexError in its optimiser's hill climb,
+            # seen with 6.170.27): that says nothing of the catalog, so the next seed runs, once.
+            if run.returncode != 0 and attempt == 1 and fuzzer_crashed_only(report_dir):
+                print(f"fuzz[{backend}]: seed {seed}: the fuzzer itself crashed (not a finding); running seed {seed + 1}")
+                seed += 1
+                continue
+            assert run.returncode == 0, f"schemathesis found failures (seed {seed}):\n{run.stdout[-20000:]}\n{run.stderr[-4000:]}"
+            break
     finally:
         process.terminate()
         try:
