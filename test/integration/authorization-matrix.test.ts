@@ -206,5 +206,15 @@ describe('authorization matrix', { skip: noPostgres }, () => {
     assert.equal(listed.source, null);
     const loaded = await ok(as('a-owner')('GET', `/v1/default/namespaces/${TEAM_A}/tables/from_b`));
     assert.ok(!JSON.stringify(loaded.metadata.properties ?? {}).includes(TEAM_B), 'no property names the source');
+    // Another warehouse (an administrator's clone of this one): its copy of team A's namespace
+    // belongs to the administrator; team A sees nothing there until granted.
+    const name = `wh_${Date.now()}`;
+    await ok(as('admin')('POST', '/ext/v1/default/clone', { destination: { name, location: `${catalog.config.warehouseAllowedRoots[0]}/${name}` } }));
+    const there = as('a-owner');
+    assert.deepEqual((await ok(there('GET', `/v1/${name}/namespaces`))).namespaces, []);
+    for (const path of [`/v1/${name}/namespaces/${TEAM_A}`, `/v1/${name}/namespaces/${TEAM_A}/tables/t1`, `/ext/v1/${name}/namespaces/${TEAM_A}/tables/t1/lineage`]) {
+      assert.equal((await there('GET', path)).status, 404, path);
+    }
+    assert.equal((await there('GET', `/ext/v1/audit?warehouse=${name}&namespace=${TEAM_A}`)).status, 404);
   });
 });

@@ -137,6 +137,22 @@ describe('authorization scenarios', { skip: noPostgres }, () => {
     assert.deepEqual(names, ['orders_copy'], 'the reader is shown the clone it may read, not the private one');
   });
 
+  test('a namespace clone with copy-grants carries the grants of every namespace and table of the tree', async () => {
+    const owner = as('owner');
+    await ok(owner('POST', '/v1/default/namespaces', { namespace: ['tree'] }));
+    await ok(owner('POST', '/v1/default/namespaces', { namespace: ['tree', 'inner'] }));
+    await ok(owner('POST', '/v1/default/namespaces/tree%1Finner/tables', { name: 'facts', schema: simpleSchema }));
+    await ok(grant('owner', 'namespace=tree', principal('analyst'), ['read']));
+    await ok(grant('owner', 'namespace=tree%1Finner&table=facts', principal('writer'), ['read']));
+    await ok(owner('POST', '/ext/v1/default/namespaces/tree/clone', { destination: ['tree_copy'], 'copy-grants': true }));
+    await ok(owner('POST', '/ext/v1/default/namespaces/tree/clone', { destination: ['tree_private'] }));
+    const facts = (ns: string) => table(`${ns}%1Finner`, 'facts');
+    assert.equal((await as('analyst')('GET', facts('tree_copy'))).status, 200, 'a namespace grant, copied');
+    assert.equal((await as('writer')('GET', facts('tree_copy'))).status, 200, 'a table grant, copied');
+    assert.equal((await as('analyst')('GET', facts('tree_private'))).status, 404);
+    assert.equal((await as('writer')('GET', facts('tree_private'))).status, 404);
+  });
+
   test('promote and swap need promote on both tables', async () => {
     const owner = as('owner');
     await ok(owner('POST', '/ext/v1/default/namespaces/sales/tables/orders/clone', { destination: { namespace: ['sales'], name: 'orders_next' } }));
