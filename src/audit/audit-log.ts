@@ -6,6 +6,7 @@
 import { insertAuditEvents, listAuditEvents, pruneAuditEvents, type AuditEvent, type AuditFilter } from '../db/audit-repository.js';
 import type { Db } from '../db/database.js';
 import type { GcRun } from '../db/gc-run-repository.js';
+import { isDatabaseUnavailable } from '../db/postgres-errors.js';
 
 export interface AuditLogger {
   info(object: object, message: string): void;
@@ -54,8 +55,8 @@ export class AuditLog {
   }
 
   record(event: AuditEvent): void {
-    const detail = event.detail === null ? null : boundedDetail(event.detail);
-    const bounded = { ...event, detail };
+    const detail = event.detail === null ? null : boundedDetail(storable(event.detail) as Record<string, unknown>);
+    const bounded = { ...(storable(event) as AuditEvent), at: event.at, securableIds: event.securableIds, detail };
     this.logger?.info({ audit: { ...bounded, at: bounded.at.toISOString() } }, 'audit');
     if (this.queue.length >= this.maxQueued) {
       this.droppedSinceWarning += 1;
@@ -106,14 +107,36 @@ export class AuditLog {
       const batch = this.queue.slice(0, this.batchSize);
       try {
         await insertAuditEvents(this.db, batch);
+        this.queue.splice(0, batch.length);
+        this.metrics?.auditEvents(batch.length, 0);
       } catch (error) {
-        this.logger?.warn({ err: error, queued: this.queue.length }, 'audit events not stored yet; retrying');
-        this.timer ??= setTimeout(() => void this.flush(), Math.max(this.flushDelayMs, 1_000));
-        return;
+        if (isDatabaseUnavailable(error) || !(await this.storeOneByOne(batch))) {
+          this.logger?.warn({ err: error, queued: this.queue.length }, 'audit events not stored yet; retrying');
+          this.timer ??= setTimeout(() => void this.flush(), Math.max(this.flushDelayMs, 1_000));
+          return;
+        }
       }
-      this.queue.splice(0, batch.length);
-      this.metrics?.auditEvents(batch.length, 0);
     }
+  }
+
+  /**
+   * A batch Postgres refused for its contents: each event alone, so that one it cannot store
+   * (it should not happen: events are made storable) is logged and dropped instead of
+   * holding every later event back. False when the database went away meanwhile.
+   */
+  private async storeOneByOne(batch: AuditEvent[]): Promise<boolean> {
+    for (const event of batch) {
+      try {
+        await insertAuditEvents(this.db, [event]);
+        this.metrics?.auditEvents(1, 0);
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) return false;
+        this.logger?.warn({ err: error, audit: { ...event, at: event.at.toISOString() } }, 'an audit event Postgres refused was logged but not stored');
+        this.metrics?.auditEvents(0, 1);
+      }
+      this.queue.shift();
+    }
+    return true;
   }
 
   /** Waits for every queued event to be stored (shutdown; tests). */
@@ -136,6 +159,21 @@ export class AuditLog {
       if (deleted < 10_000) return total;
     }
   }
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * A value Postgres can store as text and jsonb: NUL and lone surrogates (a hostile client id,
+ * or a name cut in the middle of an emoji) become U+FFFD, in strings and in object keys.
+ */
+export function storable(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(/\0/g, '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
+  if (Array.isArray(value)) return value.map(storable);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k) as string, storable(v)]));
+  }
+  return value;
 }
 
 /** The detail, or a note of its size when it is too big to keep. */

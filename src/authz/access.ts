@@ -14,7 +14,7 @@ import type { Namespace } from '../db/namespace-repository.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
 import { forbidden, type CatalogError } from '../iceberg/errors.js';
 import { sql } from 'kysely';
-import type { Authorizer } from './authorizer.js';
+import type { Authorizer, LookupOptions } from './authorizer.js';
 import { passedDown, type Privilege, type SecurableKind, type SecurableStep } from './privileges.js';
 
 interface NamespaceStep {
@@ -57,8 +57,8 @@ export class Access {
     return target.object === undefined && this.seesBelow(principal, target);
   }
 
-  async privilegesOn(principal: Principal, target: AccessTarget): Promise<ReadonlySet<Privilege>> {
-    return this.authorizer.privileges(principal, await this.path(target));
+  async privilegesOn(principal: Principal, target: AccessTarget, options?: LookupOptions): Promise<ReadonlySet<Privilege>> {
+    return this.authorizer.privileges(principal, await this.path(target), options);
   }
 
   /** The path from the warehouse down to the target. */
@@ -121,7 +121,7 @@ export class Access {
   }
 
   /** The namespace and its ancestors, top first. */
-  private async chain(warehouse: Warehouse, namespace: { id: string; levels: string[] }): Promise<NamespaceStep[]> {
+  private async chain(warehouse: Warehouse, namespace: { id: string; levels: string[] }, reread = false): Promise<NamespaceStep[]> {
     let leaf = this.namespaces.get(namespace.id);
     if (!leaf) {
       const rows = await sql<{ namespace_id: string; parent_id: string | null; owner: string | null; levels: string[] }>`
@@ -139,9 +139,10 @@ export class Access {
       steps.unshift(step);
     }
     if (steps.length !== leaf.levels.length) {
-      // An ancestor left the cache: read the chain again.
+      // An ancestor left the cache (or a rename moved it meanwhile): read the chain again, once.
+      // Still broken, only the steps found count: grants only add, so fewer steps grant less.
       this.namespaces.delete(namespace.id);
-      return this.chain(warehouse, namespace);
+      if (!reread) return this.chain(warehouse, namespace, true);
     }
     return steps;
   }

@@ -18,10 +18,15 @@ const CACHED_PRINCIPALS = 10_000;
 
 export interface Authorizer {
   /** What the principal may do on the last step of `path` (warehouse first). */
-  privileges(principal: Principal, path: readonly SecurableStep[]): Promise<ReadonlySet<Privilege>>;
+  privileges(principal: Principal, path: readonly SecurableStep[], options?: LookupOptions): Promise<ReadonlySet<Privilege>>;
   /** Every securable id the principal holds a grant on (for listings): id -> privileges. */
   granted(principal: Principal): Promise<ReadonlyMap<string, readonly Privilege[]>>;
   isAdmin(principal: Principal): boolean;
+}
+
+export interface LookupOptions {
+  /** Read the grants afresh and keep nothing (a question about some other principal). */
+  uncached?: boolean;
 }
 
 export interface DecisionStats {
@@ -50,14 +55,15 @@ export class PostgresAuthorizer implements Authorizer {
     return this.administrators.names;
   }
 
-  async privileges(principal: Principal, path: readonly SecurableStep[]): Promise<ReadonlySet<Privilege>> {
+  async privileges(principal: Principal, path: readonly SecurableStep[], options: LookupOptions = {}): Promise<ReadonlySet<Privilege>> {
     if (this.isAdmin(principal)) return ALL_PRIVILEGES;
-    return effectivePrivileges(path, principal.name, await this.granted(principal));
+    return effectivePrivileges(path, principal.name, options.uncached ? await this.load(principal) : await this.granted(principal));
   }
 
   async granted(principal: Principal): Promise<ReadonlyMap<string, readonly Privilege[]>> {
     await this.poll();
-    const key = `${principal.name}\n${[...principal.groups].sort().join('\n')}`;
+    // Names may hold any character but NUL: JSON keeps ("a\nb", []) apart from ("a", ["b"]).
+    const key = JSON.stringify([principal.name, [...principal.groups].sort()]);
     let entry = this.cache.get(key);
     if (entry) {
       this.stats.hits += 1;

@@ -134,7 +134,9 @@ export class GrantService {
   }
 
   /** What a principal (with the groups given) may do on a target. */
-  privilegesOf(access: Access, principal: Principal, target: AccessTarget): Promise<ReadonlySet<Privilege>> {
-    return access.privilegesOn(principal, target);
+  privilegesOf(access: Access, principal: Principal, target: AccessTarget, asked: 'self' | 'other'): Promise<ReadonlySet<Privilege>> {
+    // Another principal's grants are read afresh and not kept: a question must not fill the
+    // cache with principals that never call.
+    return access.privilegesOn(principal, target, { uncached: asked === 'other' });
   }
 }

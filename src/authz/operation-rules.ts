@@ -12,14 +12,20 @@ export type Need = Privilege | 'see' | 'admin' | 'any';
  * parent of a namespace created or listed (`parent`: the warehouse at the top level), the body's `source` or
  * `destination` of a rename or clone, both tables of a swap or promote, or the warehouse.
  */
-export type On = 'warehouse' | 'namespace' | 'parent' | 'parent-namespace' | 'table' | 'view' | 'source' | 'destination' | 'both' | 'securable' | 'catalog';
+export type On = 'warehouse' | 'namespace' | 'parent' | 'parent-namespace' | 'table' | 'view' | 'source' | 'destination' | 'both' | 'dropped-from' | 'securable' | 'catalog';
 
 export interface Rule {
   need: Need;
   on: On;
+  /**
+   * Only in this case (as the table prints it): a move that puts an object under other owners
+   * and grants needs more than the same operation in place.
+   */
+  when?: string;
 }
 
-const r = (need: Need, on: On): Rule => ({ need, on });
+const r = (need: Need, on: On, when?: string): Rule => (when ? { need, on, when } : { need, on });
+const ACROSS = 'when it moves it to another namespace';
 
 export const OPERATION_RULES: Record<string, readonly Rule[]> = {
   getConfig: [r('any', 'warehouse')],
@@ -32,12 +38,12 @@ export const OPERATION_RULES: Record<string, readonly Rule[]> = {
   updateProperties: [r('write', 'namespace')],
   listTables: [r('see', 'namespace')],
   createTable: [r('create', 'namespace')],
-  registerTable: [r('create', 'namespace')],
+  registerTable: [r('create', 'namespace'), r('write', 'table', 'when it overwrites an existing table')],
   loadTable: [r('read', 'table')],
   tableExists: [r('see', 'table')],
   updateTable: [r('write', 'table')],
   dropTable: [r('drop', 'table')],
-  renameTable: [r('drop', 'source'), r('create', 'destination')],
+  renameTable: [r('drop', 'source'), r('create', 'destination'), r('manage-grants', 'source', ACROSS)],
   reportMetrics: [r('read', 'table')],
   commitTransaction: [r('write', 'table')],
   listViews: [r('see', 'namespace')],
@@ -47,7 +53,7 @@ export const OPERATION_RULES: Record<string, readonly Rule[]> = {
   viewExists: [r('see', 'view')],
   replaceView: [r('write', 'view')],
   dropView: [r('drop', 'view')],
-  renameView: [r('drop', 'source'), r('create', 'destination')],
+  renameView: [r('drop', 'source'), r('create', 'destination'), r('manage-grants', 'source', ACROSS)],
   cloneTable: [r('read', 'source'), r('clone', 'source'), r('create', 'destination')],
   cloneView: [r('read', 'source'), r('clone', 'source'), r('create', 'destination')],
   cloneNamespace: [r('read', 'source'), r('clone', 'source'), r('create', 'destination')],
@@ -56,13 +62,14 @@ export const OPERATION_RULES: Record<string, readonly Rule[]> = {
   tableLineage: [r('read', 'table')],
   viewLineage: [r('read', 'view')],
   setTableExpiry: [r('drop', 'table')],
-  swapTables: [r('promote', 'both')],
+  swapTables: [r('promote', 'both'), r('manage-grants', 'both', 'when they are in different namespaces')],
   promoteClone: [r('promote', 'both')],
   tagNamespace: [r('write', 'namespace')],
   namespaceAsOf: [r('read', 'namespace')],
   expireSnapshots: [r('write', 'table')],
   listDroppedTables: [r('any', 'warehouse')],
-  restoreDroppedTable: [r('restore', 'destination')],
+  // Seeing the dropped table at all: its owner, or `restore` where it was dropped from.
+  restoreDroppedTable: [r('restore', 'destination'), r('manage-grants', 'dropped-from', 'when restored into another namespace, unless the caller owns it')],
   updateGcSettings: [r('manage-gc', 'warehouse')],
   warehouseStorage: [r('manage-gc', 'warehouse')],
   tableStorage: [r('read', 'table')],
@@ -99,6 +106,7 @@ const ON_TEXT: Record<On, string> = {
   source: 'the source',
   destination: 'the destination namespace',
   both: 'both tables',
+  'dropped-from': 'the namespace it was dropped from',
   securable: 'the warehouse, namespace, table or view named',
   catalog: '',
 };
@@ -107,7 +115,10 @@ const ON_TEXT: Record<On, string> = {
 export function privilegeTableMarkdown(): string {
   const rows = Object.entries(OPERATION_RULES).map(([operation, rules]) => {
     const needs = rules
-      .map(({ need, on }) => (need === 'admin' ? 'administrators only' : need === 'any' ? 'any principal' : `\`${need}\` on ${ON_TEXT[on]}`))
+      .map(({ need, on, when }) => {
+        const text = need === 'admin' ? 'administrators only' : need === 'any' ? 'any principal' : `\`${need}\` on ${ON_TEXT[on]}`;
+        return when ? `${text} ${when}` : text;
+      })
       .join(', and ');
     const filtered = (FILTERED_LISTINGS as readonly string[]).includes(operation) ? ' (lists only what the caller can see)' : '';
     return `| \`${operation}\` | ${needs}${filtered} |`;

@@ -21,7 +21,6 @@ import type { DbOrTx } from '../db/database.js';
 import { findTableInTheWayOfNamespace, listNamespaceTree, type Namespace } from '../db/namespace-repository.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
 import { badRequest } from '../iceberg/errors.js';
-import { namespaceName } from './identifiers.js';
 import { defaultNamespaceLocation, locationsOverlap, requireWithinWarehouse } from './locations.js';
 
 export const LOCATION_PROPERTY = 'location';
@@ -39,8 +38,8 @@ export function answeredProperties(warehouse: Warehouse, namespace: Pick<Namespa
 const isPrefix = (prefix: string[], levels: string[]) => prefix.length <= levels.length && prefix.every((l, i) => l === levels[i]);
 
 /**
- * The normalised explicit location for namespace `levels`, or a 400 naming what it collides
- * with. Inside a transaction pass it as `db` (the embedded database has one connection).
+ * The normalised explicit location for namespace `levels`, or a 400 saying what kind of object
+ * it collides with. Inside a transaction pass it as `db` (the embedded database has one connection).
  */
 export async function checkNamespaceLocation(db: DbOrTx, warehouse: Warehouse, levels: string[], requested: string): Promise<string> {
   const location = requireWithinWarehouse(warehouse.location, requested);
@@ -53,10 +52,11 @@ export async function checkNamespaceLocation(db: DbOrTx, warehouse: Warehouse, l
     const related = isPrefix(other.levels, levels) || isPrefix(levels, other.levels);
     const otherLocation = namespaceLocation(warehouse, other);
     if (related ? otherLocation === location : locationsOverlap(location, otherLocation)) {
-      throw badRequest(`Location ${location} overlaps the location of namespace ${namespaceName(other.levels)} (${otherLocation})`);
+      // Neither its name nor its location: the caller may have no right to see either.
+      throw badRequest(`Location ${location} overlaps the location of another namespace`);
     }
   }
   const table = await findTableInTheWayOfNamespace(db, warehouse.id, location, levels);
-  if (table) throw badRequest(`Location ${location} overlaps the location of table ${table.name} (${table.location})`);
+  if (table) throw badRequest(`Location ${location} overlaps the location of a table`);
   return location;
 }

@@ -46,7 +46,8 @@ export class TableLocations {
   async checkNoOverlap(warehouse: Warehouse, location: string, exceptTableId?: string, db: DbOrTx = this.db): Promise<void> {
     const other = await findOverlappingTable(db, warehouse.id, location, exceptTableId);
     if (other) {
-      throw badRequest(`Location ${location} overlaps the location of ${other.kind} ${other.name} (${other.location})`);
+      // Neither its name nor its location: the caller may have no right to see either.
+      throw badRequest(`Location ${location} overlaps the location of another ${other.kind}`);
     }
   }
 

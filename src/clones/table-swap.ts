@@ -4,6 +4,7 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from '../db/database.js';
 import { lineageRecord, lockTables } from '../db/clone-repository.js';
+import { replaceGrants } from '../db/grant-repository.js';
 import { markTableDropped, findTable, type TableHead } from '../db/table-repository.js';
 import type { Warehouse } from '../db/warehouse-repository.js';
 import { badRequest, commitFailed, noSuchTable } from '../iceberg/errors.js';
@@ -72,7 +73,11 @@ export class TableSwap {
       }
       await markTableDropped(tx, targetHead.id, false, 'replaced-by-promote');
       await moveTable(tx, cloneHead.id, targetNow.namespaceId, targetNow.name);
-      await tx.updateTable('iceberg_table').set({ expires_at: null }).where('table_id', '=', cloneHead.id).execute();
+      // With the target's place the clone takes who controls it: the target's owner and grants
+      // (its own are dropped). Promoting never hands production to the cloner, nor cuts off
+      // production's readers.
+      await tx.updateTable('iceberg_table').set({ expires_at: null, owner: targetHead.owner }).where('table_id', '=', cloneHead.id).execute();
+      await replaceGrants(tx, targetHead.id, cloneHead.id);
     });
   }
 }

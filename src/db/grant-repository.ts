@@ -160,3 +160,11 @@ export async function copyGrants(db: DbOrTx, pairs: readonly (readonly [string, 
       ON g.securable_id = m.source_id
     ON CONFLICT DO NOTHING`.execute(db);
 }
+
+/** Makes `toId`'s grants exactly `fromId`'s (a promoted clone taking its target's place). */
+export async function replaceGrants(db: DbOrTx, fromId: string, toId: string): Promise<void> {
+  await sql`DELETE FROM auth_grant WHERE securable_id = ${toId}::uuid`.execute(db);
+  await sql`
+    INSERT INTO auth_grant (securable_id, securable_kind, grantee_kind, grantee, privilege, granted_by)
+    SELECT ${toId}::uuid, securable_kind, grantee_kind, grantee, privilege, granted_by FROM auth_grant WHERE securable_id = ${fromId}::uuid`.execute(db);
+}

@@ -34,6 +34,11 @@ export async function findNamespace(db: DbOrTx, warehouseId: string, levels: str
   return row && toNamespace(row);
 }
 
+export async function findNamespaceById(db: DbOrTx, warehouseId: string, namespaceId: string): Promise<Namespace | undefined> {
+  const row = await db.selectFrom('namespace').selectAll().where('warehouse_id', '=', warehouseId).where('namespace_id', '=', namespaceId).executeTakeFirst();
+  return row && toNamespace(row);
+}
+
 /** Direct children of `parentId` (top level when null), ordered by path, after `afterLevels` for paging. */
 export async function listChildNamespaces(
   db: DbOrTx,

@@ -323,6 +323,8 @@ export interface DroppedTable {
   kind: 'table' | 'view';
   owner: string | null;
   namespace: string[];
+  /** The namespace it was dropped from, while that namespace exists (null once it is dropped too). */
+  namespaceId: string | null;
   name: string;
   tableUuid: string;
   location: string;
@@ -337,6 +339,7 @@ type DroppedRow = {
   kind: 'table' | 'view';
   owner: string | null;
   dropped_namespace: string[] | null;
+  namespace_id: string | null;
   name: string;
   table_uuid: string;
   location: string;
@@ -351,6 +354,7 @@ const toDropped = (r: DroppedRow): DroppedTable => ({
   kind: r.kind,
   owner: r.owner,
   namespace: r.dropped_namespace ?? [],
+  namespaceId: r.namespace_id,
   name: r.name,
   tableUuid: r.table_uuid,
   location: r.location,
@@ -360,7 +364,7 @@ const toDropped = (r: DroppedRow): DroppedTable => ({
   purgeRequested: r.purge_requested,
 });
 
-const droppedColumns = ['table_id', 'kind', 'owner', 'dropped_namespace', 'name', 'table_uuid', 'location', 'metadata_location', 'dropped_at', 'drop_reason', 'purge_requested'] as const;
+const droppedColumns = ['table_id', 'kind', 'owner', 'dropped_namespace', 'namespace_id', 'name', 'table_uuid', 'location', 'metadata_location', 'dropped_at', 'drop_reason', 'purge_requested'] as const;
 
 /** Dropped, still restorable tables and views of a warehouse, most recently dropped first. */
 export async function listDroppedTables(db: DbOrTx, warehouseId: string): Promise<DroppedTable[]> {

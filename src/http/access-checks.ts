@@ -24,7 +24,8 @@ export class AccessChecks {
     readonly access: Access,
   ) {}
 
-  private async require(request: FastifyRequest, need: Need, target: AccessTarget, missing: () => Error, what: string) {
+  /** Checks `need` on a target the route found itself. */
+  async require(request: FastifyRequest, need: Need, target: AccessTarget, missing: () => Error, what: string) {
     try {
       if (need === 'see') {
         if (!(await this.access.sees(request.principal, target))) throw missing();
@@ -37,6 +38,11 @@ export class AccessChecks {
       throw error;
     }
     if (changesState(request)) await this.noteForAudit(request, target, false);
+  }
+
+  /** A refusal the route decided itself (an object it hides): the audit log records it. */
+  noteDenied(request: FastifyRequest, target: AccessTarget): Promise<void> {
+    return this.noteForAudit(request, target, true);
   }
 
   /** The audit log keeps the ids of everything on the target's path ("events on or below X"). */
@@ -77,6 +83,12 @@ export class AccessChecks {
     if (!head) throw noSuchTable(tableName(levels, name));
     await this.onTable(request, warehouse, levels, head, need);
     return head;
+  }
+
+  /** A table that may not exist (a register with overwrite): checked only when it does. */
+  async tableIfExists(request: FastifyRequest, warehouse: Warehouse, levels: string[], name: string, need: Need): Promise<void> {
+    const head = await findTable(this.db, warehouse.id, levels, name);
+    if (head) await this.onTable(request, warehouse, levels, head, need);
   }
 
   /** A table the route has already found. */
@@ -123,4 +135,14 @@ export class AccessChecks {
   visibleIn(request: FastifyRequest, warehouse: Warehouse, namespace: Namespace): Promise<'all' | Set<string>> {
     return this.access.visibleObjects(request.principal, warehouse, namespace);
   }
+}
+
+/**
+ * Whether a rename, swap or restore keeps an object in its namespace. Moving it elsewhere
+ * hands it to that namespace's owners and grants, so the routes also ask for `manage-grants`
+ * on it (who controls access to it must agree): otherwise `drop` on another team's table, and a
+ * namespace of one's own, would make one its owner.
+ */
+export function sameNamespace(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((level, i) => level === b[i]);
 }

@@ -161,12 +161,30 @@ describe('audit log', { skip: noPostgres }, () => {
   });
 
   test('bad queries are 400 and say why', async () => {
-    for (const query of ['decision=maybe', 'since=yesterday', 'until=2026-13-01T00:00:00Z', 'pageSize=0', 'pageSize=1001', 'pageToken=%%%', 'namespace=prod', `principal=${'x'.repeat(300)}`, 'principal=%00', 'action=a%00b', `pageToken=${Buffer.from('"99999999999999999999"').toString('base64url')}`, 'warehouse=default&namespace=a%00b']) {
+    for (const query of ['decision=maybe', 'since=yesterday', 'until=2026-13-01T00:00:00Z', 'until=2026-02-30T00:00:00Z', 'since=0000-01-01T00:00:00Z', 'pageSize=0', 'pageSize=1001', 'pageToken=%%%', 'namespace=prod', `principal=${'x'.repeat(300)}`, 'principal=%00', 'action=a%00b', `pageToken=${Buffer.from('"99999999999999999999"').toString('base64url')}`, 'warehouse=default&namespace=a%00b']) {
       const answer = await as('admin')('GET', `/ext/v1/audit?${query}`);
       assert.equal(answer.status, 400, `${query}: ${JSON.stringify(answer.body)}`);
       assert.equal(answer.body.error.code, 400);
     }
     assert.equal((await as('admin')('GET', '/ext/v1/audit?warehouse=nowhere')).status, 404);
+  });
+
+  test('an event carrying a NUL or half a surrogate pair is stored cleaned, and the events after it too', async () => {
+    assert.equal((await tokenFor('a\u0000b', 'whatever-secret')).status, 401);
+    // JSON may spell half of a surrogate pair; Postgres refuses one in text and in jsonb.
+    const half = { action: 'grant', grantee: { kind: 'principal', name: 'x\ud83d' }, privileges: ['read'] };
+    const answer = await as('owner')('POST', '/ext/v1/default/grants?namespace=prod', half, 'half-surrogate');
+    assert.ok(answer.status === 400 || answer.status === 204, JSON.stringify(answer.body));
+    assert.equal((await as('reader')('DELETE', '/v1/default/namespaces/prod/tables/orders_v2', undefined, 'after-hostile')).status, 403);
+    const denied = await events('admin', 'decision=denied&pageSize=1000');
+    const nul = denied.find((e) => e.action === 'getToken' && typeof e.detail?.['client-id'] === 'string' && e.detail['client-id'].startsWith('a'));
+    assert.ok(nul, 'the token request with a NUL in its client id');
+    assert.ok(!nul.detail['client-id'].includes('\u0000'));
+    assert.ok(denied.some((e) => e['request-id'] === requestIds.get('after-hostile')), 'a later event');
+    const grants = await events('admin', 'action=changeGrants&pageSize=1000');
+    const stored = grants.find((e) => e['request-id'] === requestIds.get('half-surrogate'));
+    assert.ok(stored, 'the grant request with half a surrogate pair');
+    assert.ok(!/[\ud800-\udfff]/.test(JSON.stringify(stored.detail).replace(/\\u[0-9a-f]{4}/gi, '')), JSON.stringify(stored.detail));
   });
 
   test('every stored event is also a JSON log line; the retention deletes only older events', async () => {

@@ -71,27 +71,27 @@ describe('namespace locations', { skip: noPostgres }, () => {
     refused(await client.createNamespace(['out'], { location: root }), /outside the warehouse/);
     refused(await client.createNamespace(['out'], { location: '' }), /Invalid location/);
     // Equal to, inside and containing another namespace's explicit location.
-    refused(await client.createNamespace(['dup'], { location: `${root}/custom/given` }), /namespace given/);
-    refused(await client.createNamespace(['dup'], { location: `${root}/custom/given/deeper` }), /namespace given/);
-    refused(await client.createNamespace(['dup'], { location: `${root}/custom` }), /namespace given/);
+    refused(await client.createNamespace(['dup'], { location: `${root}/custom/given` }), /overlaps the location of another namespace/);
+    refused(await client.createNamespace(['dup'], { location: `${root}/custom/given/deeper` }), /overlaps the location of another namespace/);
+    refused(await client.createNamespace(['dup'], { location: `${root}/custom` }), /overlaps the location of another namespace/);
     // Inside another namespace's default location.
-    refused(await client.createNamespace(['dup'], { location: `${root}/sales/x` }), /namespace sales/);
+    refused(await client.createNamespace(['dup'], { location: `${root}/sales/x` }), /overlaps the location of another namespace/);
     // Nothing was created by the refusals.
     assert.equal((await client.request('HEAD', '/v1/default/namespaces/dup')).status, 404);
     assert.equal((await client.request('HEAD', '/v1/default/namespaces/out')).status, 404);
     // A child may lie inside its parent's location (the default layout nests the same way),
     // but not share it.
     assert.equal((await client.createNamespace(['given', 'child'], { location: `${root}/custom/given/kid` })).status, 200);
-    refused(await client.createNamespace(['given', 'twin'], { location: `${root}/custom/given` }), /namespace given/);
+    refused(await client.createNamespace(['given', 'twin'], { location: `${root}/custom/given` }), /overlaps the location of another namespace/);
   });
 
   test('an explicit location keeps clear of tables of other namespaces', async () => {
     // A table with a location of its own, outside every namespace's location.
     const loose = await client.createTable(['given'], { name: 'loose', schema: simpleSchema, location: `${root}/loose/tbl` });
     assert.equal(loose.status, 200, JSON.stringify(loose.body));
-    refused(await client.createNamespace(['intable'], { location: `${root}/loose/tbl/sub` }), /table loose/);
-    refused(await client.createNamespace(['intable'], { location: `${root}/loose/tbl` }), /table loose/);
-    refused(await client.createNamespace(['intable'], { location: `${root}/loose` }), /table loose/);
+    refused(await client.createNamespace(['intable'], { location: `${root}/loose/tbl/sub` }), /overlaps the location of a table/);
+    refused(await client.createNamespace(['intable'], { location: `${root}/loose/tbl` }), /overlaps the location of a table/);
+    refused(await client.createNamespace(['intable'], { location: `${root}/loose` }), /overlaps the location of a table/);
     // Tables in the default layout are covered by their namespace's location.
     const orders = (await client.loadTable(['sales', 'eu west'], 'orders')).body.metadata.location as string;
     refused(await client.createNamespace(['intable'], { location: `${orders}/sub` }), /overlaps/);
@@ -107,7 +107,7 @@ describe('namespace locations', { skip: noPostgres }, () => {
   test('property updates check the location; removing it returns to the default', async () => {
     assert.equal((await client.createNamespace(['moving'])).status, 200);
     refused(await update(['moving'], { updates: { location: 's3://elsewhere/x' } }), /outside the warehouse/);
-    refused(await update(['moving'], { updates: { location: `${root}/custom/given/kid` } }), /namespace given/);
+    refused(await update(['moving'], { updates: { location: `${root}/custom/given/kid` } }), /overlaps the location of another namespace/);
     const moved = await update(['moving'], { updates: { location: `${root}/moved-here/` } });
     assert.deepEqual(moved.body, { updated: ['location'], removed: [], missing: [] });
     assert.equal((await load(['moving'])).location, `${root}/moved-here`);

@@ -26,10 +26,20 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}
 /** An event id: a positive bigint. */
 const EVENT_ID = (v: unknown): v is string => typeof v === 'string' && /^[0-9]{1,19}$/.test(v) && BigInt(v) <= 9223372036854775807n;
 
+/** A real calendar date of years 1 to 9999 (Date would take 2026-02-30 as 2 March; Postgres has no year 0). */
+function isCalendarDate(value: string): boolean {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number);
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return year >= 1 && date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 function timestamp(name: string, value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
-  const parsed = RFC3339.test(value) ? new Date(value) : undefined;
-  if (!parsed || Number.isNaN(parsed.getTime())) throw badRequest(`Invalid ${name}: expected an RFC 3339 timestamp such as 2026-12-01T00:00:00Z`);
+  const parsed = RFC3339.test(value) && isCalendarDate(value) ? new Date(value) : undefined;
+  if (!parsed || Number.isNaN(parsed.getTime()) || parsed.getUTCFullYear() < 1 || parsed.getUTCFullYear() > 9999) {
+    throw badRequest(`Invalid ${name}: expected an RFC 3339 timestamp of years 1 to 9999, such as 2026-12-01T00:00:00Z`);
+  }
   return parsed;
 }
 

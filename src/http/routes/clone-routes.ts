@@ -10,6 +10,7 @@ import { MAX_EXPIRES_AT_MS } from '../../clones/expiry.js';
 import { badRequest } from '../../iceberg/errors.js';
 import { stringifyJson } from '../../json/int64-json.js';
 import { noteAuditTarget } from '../audit-hook.js';
+import { sameNamespace } from '../access-checks.js';
 import { decodeNamespace } from '../identifiers.js';
 import type { Schemas } from '../request-types.js';
 
@@ -45,6 +46,12 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
   const { clones, cloneRegistry, tableSwap, namespacePoints, warehouses, validateBody, checks } = deps;
   /** The caller owns what it clones; a body cannot say otherwise. */
   const owned = <T extends object>(request: FastifyRequest, body: T) => ({ ...body, owner: request.principal.name });
+  /** Grants copied onto clones are in force here at once (elsewhere within the epoch poll). */
+  const afterCopy = async <R>(body: { 'copy-grants'?: boolean }, cloning: Promise<R>): Promise<R> => {
+    const result = await cloning;
+    if (body['copy-grants']) deps.authorizer.invalidate();
+    return result;
+  };
   /** A listing entry's clone is shown only to who can see it; its source only to who can see that. */
   const visibleListing = async (request: FastifyRequest, warehouse: Warehouse, listings: CloneListing[]) => {
     const shown = [];
@@ -66,7 +73,7 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
     await checks.table(request, warehouse, source.namespace, source.name, 'read');
     await checks.table(request, warehouse, source.namespace, source.name, 'clone');
     await checks.namespace(request, warehouse, body.destination.namespace, 'create');
-    const result = await clones.cloneTable(warehouse, source, owned(request, body));
+    const result = await afterCopy(body, clones.cloneTable(warehouse, source, owned(request, body)));
     const [clone] = result.tables;
     // The clone is the object of this event too: its later events (a promote, a rename) and this one share its id.
     noteAuditTarget(request, warehouse.id, [clone.record.id], false);
@@ -111,7 +118,7 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
     await checks.view(request, warehouse, source.namespace, source.name, 'read');
     await checks.view(request, warehouse, source.namespace, source.name, 'clone');
     await checks.namespace(request, warehouse, body.destination.namespace, 'create');
-    const result = await clones.cloneView(warehouse, source, owned(request, body));
+    const result = await afterCopy(body, clones.cloneView(warehouse, source, owned(request, body)));
     const [clone] = result.views;
     noteAuditTarget(request, warehouse.id, [clone.record.id], false);
     const extra = {
@@ -137,14 +144,14 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
     await checks.namespace(request, warehouse, levels, 'read');
     await checks.namespace(request, warehouse, levels, 'clone');
     await checks.parentOf(request, warehouse, body.destination, 'create');
-    return operationJson(await clones.cloneNamespace(warehouse, levels, owned(request, body)));
+    return operationJson(await afterCopy(body, clones.cloneNamespace(warehouse, levels, owned(request, body))));
   });
 
   app.post<{ Params: Prefix }>('/ext/v1/:prefix/clone', async (request) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<Schemas['CloneWarehouseRequest']>('CloneWarehouseRequest', request.body);
     checks.admin(request, 'clone a warehouse (it creates one)');
-    const result = await clones.cloneWarehouse(warehouse, owned(request, body));
+    const result = await afterCopy(body, clones.cloneWarehouse(warehouse, owned(request, body)));
     return { warehouse: { name: result.warehouse.name, location: result.warehouse.location }, ...operationJson(result) };
   });
 
@@ -173,7 +180,11 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<Schemas['SwapTablesRequest']>('SwapTablesRequest', request.body);
     for (const pair of body.pairs) {
-      for (const side of [pair.first, pair.second]) await checks.table(request, warehouse, side.namespace, side.name, 'promote');
+      // Across namespaces each table moves into the other's: also manage-grants on both.
+      const needs = sameNamespace(pair.first.namespace, pair.second.namespace) ? (['promote'] as const) : (['promote', 'manage-grants'] as const);
+      for (const side of [pair.first, pair.second]) {
+        for (const need of needs) await checks.table(request, warehouse, side.namespace, side.name, need);
+      }
     }
     await tableSwap.swap(warehouse, body.pairs);
     return reply.code(204).send();
@@ -184,6 +195,8 @@ export function registerCloneRoutes(app: FastifyInstance, deps: AppDependencies)
     const body = validateBody<Schemas['PromoteCloneRequest']>('PromoteCloneRequest', request.body);
     for (const side of [body.clone, body.target]) await checks.table(request, warehouse, side.namespace, side.name, 'promote');
     await tableSwap.promote(warehouse, body.clone, body.target, body.force ?? false);
+    // The promoted table's grants changed: in force here at once (elsewhere within the epoch poll).
+    deps.authorizer.invalidate();
     return reply.code(204).send();
   });
 

@@ -62,10 +62,10 @@ export function registerGrantRoutes(app: FastifyInstance, deps: AppDependencies)
     // One's own privileges on what one can see; anyone's on what one may manage grants on.
     const securable = await checks.securable(request, warehouse, query, self ? 'see' : 'manage-grants');
     if (principal !== undefined && (principal === '' || principal.length > 255)) throw badRequest('Invalid principal');
-    const who = self
-      ? request.principal
-      : { name: principal!, groups: groups ? groups.split(',').filter(Boolean) : [], via: 'oidc' as const };
-    const held = await grants.privilegesOf(checks.access, who, securable.target);
+    const asked = groups ? groups.split(',').filter(Boolean) : [];
+    if (asked.length > 100 || asked.some((g) => g.length > 255)) throw badRequest('Invalid groups: at most 100, of at most 255 characters each');
+    const who = self ? request.principal : { name: principal!, groups: asked, via: 'oidc' as const };
+    const held = await grants.privilegesOf(checks.access, who, securable.target, self ? 'self' : 'other');
     return { principal: who.name, privileges: PRIVILEGES.filter((p) => held.has(p)) };
   });
 

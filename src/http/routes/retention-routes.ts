@@ -1,7 +1,7 @@
 // Retention routes (openapi tag `gc`): dropped tables and views (list, restore) and snapshot expiry.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Access } from '../../authz/access.js';
-import { findNamespace } from '../../db/namespace-repository.js';
+import { Access, type AccessTarget } from '../../authz/access.js';
+import { findNamespaceById } from '../../db/namespace-repository.js';
 import type { DroppedTable } from '../../db/table-repository.js';
 import type { Warehouse } from '../../db/warehouse-repository.js';
 import { notFound } from '../../iceberg/errors.js';
@@ -13,14 +13,18 @@ export function registerRetentionRoutes(app: FastifyInstance, deps: AppDependenc
   const { droppedTables, snapshotExpiry, warehouses, validateBody, checks } = deps;
 
   /**
-   * A dropped table or view is the concern of who may restore into the namespace it was
-   * dropped from (or anywhere in the warehouse), and of its owner; nobody else sees it.
+   * Where a dropped table or view was dropped from: that namespace, found by id (a namespace
+   * made since under the same name is another one), or the warehouse once it is gone too.
    */
+  const droppedFrom = async (warehouse: Warehouse, dropped: DroppedTable): Promise<AccessTarget> => {
+    const namespace = dropped.namespaceId ? await findNamespaceById(checks.db, warehouse.id, dropped.namespaceId) : undefined;
+    return namespace ? Access.namespaceTarget(warehouse, namespace) : { warehouse };
+  };
+
+  /** A dropped table or view is the concern of its owner and of who may restore where it was dropped from; nobody else sees it. */
   const mayRestore = async (request: FastifyRequest, warehouse: Warehouse, dropped: DroppedTable) => {
     if (checks.isAdmin(request) || (dropped.owner && dropped.owner === request.principal.name)) return true;
-    const namespace = await findNamespace(deps.checks.db, warehouse.id, dropped.namespace);
-    const target = namespace ? Access.namespaceTarget(warehouse, namespace) : { warehouse };
-    return (await checks.access.privilegesOn(request.principal, target)).has('restore');
+    return (await checks.access.privilegesOn(request.principal, await droppedFrom(warehouse, dropped))).has('restore');
   };
 
   app.post<{ Params: { prefix: string; namespace: string; table: string } }>(
@@ -63,8 +67,17 @@ export function registerRetentionRoutes(app: FastifyInstance, deps: AppDependenc
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<Schemas['RestoreTableRequest']>('RestoreTableRequest', request.body === undefined ? {} : request.body);
     const entry = (await droppedTables.list(warehouse)).find((t) => t.id === request.params.tableId);
-    if (!entry || !(await mayRestore(request, warehouse, entry))) throw notFound(`No dropped table with id ${request.params.tableId}`);
-    await checks.namespace(request, warehouse, body.destination?.namespace ?? entry.namespace, 'restore');
+    const missing = () => notFound(`No dropped table with id ${request.params.tableId}`);
+    if (!entry) throw missing();
+    const from = await droppedFrom(warehouse, entry);
+    if (!(await mayRestore(request, warehouse, entry))) {
+      await checks.noteDenied(request, from);
+      throw missing();
+    }
+    const destination = await checks.namespace(request, warehouse, body.destination?.namespace ?? entry.namespace, 'restore');
+    // Restoring elsewhere moves it under other owners and grants: who controls access where it
+    // was dropped from must agree (its owner does).
+    if (destination.id !== entry.namespaceId && entry.owner !== request.principal.name) await checks.require(request, 'manage-grants', from, missing, 'the dropped table');
     const restored = await droppedTables.restore(warehouse, request.params.tableId, body.destination);
     return { identifier: restored };
   });

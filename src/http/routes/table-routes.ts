@@ -9,6 +9,7 @@ import { badRequest } from '../../iceberg/errors.js';
 import { toMetadataDocument } from '../../iceberg/metadata-document.js';
 import { stringifyJson } from '../../json/int64-json.js';
 import { COMPRESSION_THRESHOLD_BYTES, LOAD_BODY_VARIANTS, preferredCoding } from '../compression.js';
+import { sameNamespace } from '../access-checks.js';
 import { decodeNamespace } from '../identifiers.js';
 import { StorageConfigs, tableFilePrefixes, type StorageAnswer } from '../storage-config.js';
 import type { TableMetadata } from '../../iceberg/table-metadata.js';
@@ -168,6 +169,8 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     const body = validateBody<GivenMembers<Schemas['RegisterTableRequest']>>('RegisterTableRequest', request.body);
     const levels = decodeNamespace(request.params.namespace);
     await checks.namespace(request, warehouse, levels, 'create');
+    // Overwriting re-points an existing table: as much as a commit to it.
+    if (body.overwrite === true) await checks.tableIfExists(request, warehouse, levels, body.name, 'write');
     const registered = await tables.register(warehouse, levels, body, request.principal.name);
     const answer = storageOf(registered.record, registered.metadata);
     reply.header('etag', etagOf(registered.record.metadataLocation, 'all', answer.etagPart));
@@ -191,8 +194,11 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
   app.post<{ Params: { prefix: string } }>('/v1/:prefix/tables/rename', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
     const body = validateBody<Schemas['RenameTableRequest']>('RenameTableRequest', request.body);
-    await checks.table(request, warehouse, body.source.namespace, body.source.name, 'drop');
+    const head = await checks.table(request, warehouse, body.source.namespace, body.source.name, 'drop');
     await checks.namespace(request, warehouse, body.destination.namespace, 'create');
+    if (!sameNamespace(body.source.namespace, body.destination.namespace)) {
+      await checks.onTable(request, warehouse, body.source.namespace, head, 'manage-grants');
+    }
     await tables.rename(warehouse, body.source, body.destination);
     return reply.code(204).send();
   });

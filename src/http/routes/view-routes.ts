@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDependencies } from '../../app.js';
 import type { ViewRecord } from '../../db/view-repository.js';
+import { sameNamespace } from '../access-checks.js';
 import { decodeNamespace } from '../identifiers.js';
 import type { GivenMembers, Schemas } from '../request-types.js';
 import { matchingTag } from './etags.js';
@@ -82,6 +83,9 @@ export function registerViewRoutes(app: FastifyInstance, deps: AppDependencies):
     const body = validateBody<Schemas['RenameTableRequest']>('RenameTableRequest', request.body);
     await checks.view(request, warehouse, body.source.namespace, body.source.name, 'drop');
     await checks.namespace(request, warehouse, body.destination.namespace, 'create');
+    if (!sameNamespace(body.source.namespace, body.destination.namespace)) {
+      await checks.view(request, warehouse, body.source.namespace, body.source.name, 'manage-grants');
+    }
     await views.rename(warehouse, body.source, body.destination);
     return reply.code(204).send();
   });

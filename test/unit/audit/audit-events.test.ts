@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { detailOf, isAudited, operationIndex } from '../../../src/audit/audit-events.js';
-import { boundedDetail, MAX_DETAIL_BYTES } from '../../../src/audit/audit-log.js';
+import { boundedDetail, MAX_DETAIL_BYTES, storable } from '../../../src/audit/audit-log.js';
 import { OPERATION_RULES } from '../../../src/authz/operation-rules.js';
 import { loadOpenApiDocument } from '../../../src/http/openapi-document.js';
 
@@ -41,4 +41,11 @@ test('a detail past the bound is replaced by its size and keys', () => {
   const big = { pairs: 'x'.repeat(MAX_DETAIL_BYTES) };
   assert.deepEqual(boundedDetail(big), { truncated: true, bytes: MAX_DETAIL_BYTES + 12, keys: ['pairs'] });
   assert.deepEqual(boundedDetail({ a: 1 }), { a: 1 });
+});
+
+test('what Postgres cannot store in text or jsonb is replaced, everywhere in an event, and nothing else', () => {
+  const at = new Date(0);
+  const cleaned = storable({ at, name: 'a\u0000b', list: ['\ud83d', '\ud83d\ude00', 'x\udc00y'], ['k\u0000']: { deep: '\udfff' }, n: 3, none: null }) as Record<string, unknown>;
+  assert.deepEqual(cleaned, { at, name: 'a\uFFFDb', list: ['\uFFFD', '\ud83d\ude00', 'x\uFFFDy'], ['k\uFFFD']: { deep: '\uFFFD' }, n: 3, none: null });
+  assert.ok(cleaned.at instanceof Date, 'a date stays a date');
 });
