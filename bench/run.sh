@@ -6,6 +6,7 @@
 #   bash bench/run.sh load-view [args...]
 #   bash bench/run.sh gc [args...]     (also starts a throwaway S3-compatible server, moto)
 #   bash bench/run.sh auth [args...]
+#   bash bench/run.sh idempotency [args...]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 name="${1:-catalog-core}"; shift || true

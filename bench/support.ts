@@ -82,7 +82,8 @@ export async function loadHead(client: RestClient, ns: string[], name: string, h
   };
 }
 
-export async function appendCommit(client: RestClient, ns: string[], name: string, headers: Record<string, string> = {}): Promise<number> {
+/** `perAttempt`: headers of each attempt's commit (an Idempotency-Key is one request's, not a retry with another body's). */
+export async function appendCommit(client: RestClient, ns: string[], name: string, headers: Record<string, string> = {}, perAttempt: () => Record<string, string> = () => ({})): Promise<number> {
   for (let attempt = 1; attempt <= 100; attempt++) {
     const { parent, sequence, location } = await loadHead(client, ns, name, headers);
     const id = bigSnapshotId();
@@ -96,7 +97,7 @@ export async function appendCommit(client: RestClient, ns: string[], name: strin
     // Only the status matters here: the body (the whole new metadata) is read, not parsed.
     const response = await fetch(`${client.baseUrl}${client.tablePath(ns, name)}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', ...headers, ...perAttempt() },
       body,
     });
     const text = await response.text();

@@ -45,6 +45,8 @@ import { registerGcRoutes } from './http/routes/gc-routes.js';
 import { registerTokenRoutes } from './http/routes/token-routes.js';
 import { registerCloneRoutes } from './http/routes/clone-routes.js';
 import { registerCompression } from './http/compression.js';
+import { registerIdempotencyHook } from './http/idempotency-hook.js';
+import type { IdempotencyKeys } from './idempotency/idempotency-keys.js';
 import { registerConfigRoutes } from './http/routes/config-routes.js';
 import { registerRetentionRoutes } from './http/routes/retention-routes.js';
 import { registerHealthRoutes, type HealthChecks } from './http/routes/health-routes.js';
@@ -54,13 +56,14 @@ import { registerViewRoutes } from './http/routes/view-routes.js';
 import type { WarehouseResolver } from './http/warehouse-resolver.js';
 
 export interface AppDependencies {
-  config: Pick<Config, 's3' | 'bodyLimitBytes' | 'bodyBudgetBytes' | 'requestTimeoutMs' | 'logLevel' | 'auth'>;
+  config: Pick<Config, 's3' | 'bodyLimitBytes' | 'bodyBudgetBytes' | 'requestTimeoutMs' | 'logLevel' | 'auth' | 'idempotencyKeyLifetimeMs'>;
   authenticator: Authenticator;
   administrators: Administrators;
   authorizer: PostgresAuthorizer;
   checks: AccessChecks;
   grants: GrantService;
   audit: AuditLog;
+  idempotencyKeys: IdempotencyKeys;
   /** Only with CATALOG_AUTHENTICATION=catalog. */
   clients?: ClientRegistry;
   tokenGrants?: TokenGrants;
@@ -102,6 +105,9 @@ const REDACTED_LOG_PATHS = [
   '*.*.password',
   '*.databaseUrl',
 ];
+
+/** How long a repeat of a request still running waits for it before its 503 (Retry-After: 1). */
+const IDEMPOTENT_REPEAT_WAIT_MS = 10_000;
 
 export interface BuildOptions {
   /** false: no logging; a stream: JSON lines go there instead of standard output (tests). */
@@ -145,6 +151,9 @@ export async function buildApp(deps: AppDependencies, options: BuildOptions = {}
   registerAuditHook(app, deps.audit);
   deps.audit.useLogger(app.log);
   registerAuthentication(app, deps.authenticator);
+  if (deps.config.idempotencyKeyLifetimeMs > 0) {
+    registerIdempotencyHook(app, deps.idempotencyKeys, { waitMs: IDEMPOTENT_REPEAT_WAIT_MS, requestTimeoutMs: deps.config.requestTimeoutMs });
+  }
   await registerCompression(app);
   await app.register(swagger, { mode: 'static', specification: { document: loadOpenApiDocument() as never } });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -162,6 +162,12 @@ export const SETTINGS = {
     default: '60000',
     doc: 'Time allowed to receive a request, and then to answer it: past it the answer is 503 (work under way, such as a commit, may still complete; clients treat a 503 on commit as unknown and check).',
   },
+  idempotencyKeyLifetimeSeconds: {
+    env: 'CATALOG_IDEMPOTENCY_KEY_LIFETIME_SECONDS',
+    kind: 'int',
+    default: '1800',
+    doc: 'How long a client may retry a mutation with the same Idempotency-Key (advertised in /v1/config as `idempotency-key-lifetime`; 0 turns idempotency keys off). Answers are kept 5 minutes longer, then deleted hourly.',
+  },
   auditRetentionDays: {
     env: 'CATALOG_AUDIT_RETENTION_DAYS',
     kind: 'int',

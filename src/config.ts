@@ -29,6 +29,8 @@ export interface Config {
   metadataCacheBytes: number;
   cloneExpiryIntervalMs: number;
   auditRetentionDays: number;
+  /** 0: Idempotency-Key is not honoured (nor advertised). */
+  idempotencyKeyLifetimeMs: number;
   gc: {
     schedule: string | null;
     graceMs: number;
@@ -178,6 +180,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   }
   const dataDir = resolve(values.dataDir as string);
   if ((values.auditRetentionDays as number) < 1) throw new ConfigError('CATALOG_AUDIT_RETENTION_DAYS: at least 1');
+  const idempotencySeconds = values.idempotencyKeyLifetimeSeconds as number;
+  if (idempotencySeconds < 0 || idempotencySeconds > 7 * 86_400) throw new ConfigError('CATALOG_IDEMPOTENCY_KEY_LIFETIME_SECONDS: from 0 (off) to 604800 (a week)');
   const warehouseLocation = canonicalRoot(
     'CATALOG_WAREHOUSE_LOCATION',
     (values.warehouseLocation as string | undefined) ?? fileUri(resolve(dataDir, 'warehouse')),
@@ -216,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     metadataCacheBytes: values.metadataCacheBytes as number,
     cloneExpiryIntervalMs: values.cloneExpiryIntervalMs as number,
     auditRetentionDays: values.auditRetentionDays as number,
+    idempotencyKeyLifetimeMs: idempotencySeconds * 1000,
     gc: Object.freeze({
       schedule: values.gcSchedule === 'off' ? null : (values.gcSchedule as string),
       graceMs: values.gcGraceMs as number,

@@ -44,6 +44,7 @@ import { ObjectStoreRouter, type ObjectStore } from './storage/object-store.js';
 import { S3ObjectStore } from './storage/s3-store.js';
 import { sql } from 'kysely';
 import { join } from 'node:path';
+import { IdempotencyKeys } from './idempotency/idempotency-keys.js';
 
 export function createObjectStore(config: Config): ObjectStore {
   return new ObjectStoreRouter({
@@ -139,6 +140,7 @@ export async function createDependencies(
     checks: new AccessChecks(db, new Access(db, authorizer)),
     grants: new GrantService(db, authorizer),
     audit: new AuditLog(db, undefined, metrics),
+    idempotencyKeys: new IdempotencyKeys(db, config.idempotencyKeyLifetimeMs),
     clients,
     tokenGrants: catalogTokens && clients ? new TokenGrants(catalogTokens, clients) : undefined,
     namespaces: new NamespaceService(db),

@@ -76,6 +76,15 @@ export async function serve(config: Config): Promise<void> {
     },
     app.log,
   );
+  const idempotencyExpiry = new PeriodicJob(
+    'idempotency-key-expiry',
+    60 * 60 * 1000,
+    async () => {
+      const deleted = await deps.idempotencyKeys.prune();
+      return deleted > 0 ? { deleted } : undefined;
+    },
+    app.log,
+  );
   // Every replica schedules the collector; the leader lock lets one run it at a time.
   const collect = (orphans: 'off' | 'dry-run' | 'delete') => async () => {
     const started = await deps.collector.start({ trigger: 'schedule', dryRun: false, orphans });
@@ -109,7 +118,7 @@ export async function serve(config: Config): Promise<void> {
       runtime.shuttingDown = true;
       // The collector is told first: a scheduled job's stop() waits for its run, which only
       // ends early once the collector knows. What a run leaves unfinished, the next resumes.
-      const stopJobs = Promise.all([deps.collector.stop(), cloneExpiry.stop(), auditRetention.stop(), ...jobs.map((job) => job.stop())]);
+      const stopJobs = Promise.all([deps.collector.stop(), cloneExpiry.stop(), auditRetention.stop(), idempotencyExpiry.stop(), ...jobs.map((job) => job.stop())]);
       await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
       let pending = 'requests in flight';
       const deadline = setTimeout(() => {
@@ -141,6 +150,7 @@ export async function serve(config: Config): Promise<void> {
   for (const job of jobs) job.start();
   auditRetention.start();
   void auditRetention.runOnce();
+  idempotencyExpiry.start();
   runtime.started = true;
   app.log.info(
     { database: database.kind, warehouse: config.warehouseName, location: config.warehouseLocation, authentication: config.auth.mode },

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database, Db } from './database.js';
 import { openDedicatedSession, type DedicatedSession } from './dedicated-session.js';
+import { fencedDriver } from './idempotency-fence.js';
 import { EmbeddedKysely, PgliteDialect } from './pglite-dialect.js';
 
 export interface DatabaseOptions {
@@ -43,7 +44,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     // that is no longer queryable when it is released.
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new FencedPostgresDialect({ pool }) });
     return {
       db,
       kind: 'postgres',
@@ -62,4 +63,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   const pglite = new PGlite(options.embeddedDataDir);
   const db: Db = new EmbeddedKysely<Database>(new PgliteDialect(pglite));
   return { db, kind: 'embedded', poolStats: () => undefined, openSession: undefined, close: () => db.destroy() };
+}
+
+/** Postgres with idempotent requests' commits fenced (idempotency-fence.ts). */
+class FencedPostgresDialect extends PostgresDialect {
+  override createDriver() {
+    return fencedDriver(super.createDriver());
+  }
 }

@@ -23,6 +23,7 @@ import {
   type Driver,
   type QueryResult,
 } from 'kysely';
+import { fencedDriver } from './idempotency-fence.js';
 
 /** Thrown instead of waiting forever for the connection the caller's own transaction holds. */
 export class EmbeddedConnectionDeadlockError extends Error {
@@ -140,7 +141,7 @@ export class PgliteDialect implements Dialect {
   }
 
   createDriver(): Driver {
-    return new PgliteDriver(this.pglite, this.scope);
+    return fencedDriver(new PgliteDriver(this.pglite, this.scope));
   }
 
   createQueryCompiler() {

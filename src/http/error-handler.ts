@@ -3,6 +3,7 @@
 // a 503 the client may retry; anything else is a 500. Every 5xx body names the request id,
 // which the response header and the log lines carry too, so a report can be traced.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { FencedOut } from '../db/idempotency-fence.js';
 import { isDatabaseUnavailable, isReferenceToCollectedFile, isValueTooLarge } from '../db/postgres-errors.js';
 import { CatalogError } from '../iceberg/errors.js';
 import type { HttpMetrics } from '../observability/metrics.js';
@@ -56,6 +57,10 @@ export function registerErrorHandling(app: FastifyInstance, metrics: Pick<HttpMe
       }
       if (error.type === 'CommitFailedException') metrics.commitConflict(routeLabel(request));
       return reply.code(error.status).send(errorBody(error.status, error.type, error.message, request.id));
+    }
+    if (error instanceof FencedOut) {
+      reply.header('retry-after', '1');
+      return reply.code(503).send(errorBody(503, 'ServiceUnavailableException', error.message, request.id));
     }
     if (error instanceof UnsupportedLocationError) {
       return reply.code(400).send(errorBody(400, 'BadRequestException', error.message));

@@ -2492,6 +2492,15 @@ export interface components {
         };
     };
     responses: {
+        /** @description `UnprocessableEntityException`: the Idempotency-Key was used before, by the same principal, for another request. */
+        IdempotencyKeyReused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["IcebergErrorResponse"];
+            };
+        };
         /** @description The request was malformed (`BadRequestException`, `IllegalArgumentException`, `ValidationException`): invalid JSON or UTF-8, JSON nested deeper than 64 levels, a body that breaks its schema, an unknown update action or requirement type, a path or query that is not percent-encoded UTF-8, a query parameter given twice, a string anywhere in the request that holds U+0000 or a lone surrogate, or a value outside the catalog's limits. */
         BadRequest: {
             headers: {
@@ -2623,6 +2632,17 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+         *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+         *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+         *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+         *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+         *     runs the request again, unless its work already landed (then a 500
+         *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+         *     another request is a 422. A key that is not a UUID is a 400.
+         */
+        "idempotency-key": string;
         /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
         prefix: string;
         /**
@@ -2747,7 +2767,19 @@ export interface operations {
     createNamespace: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -2793,6 +2825,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -2835,7 +2868,19 @@ export interface operations {
     dropNamespace: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -2870,6 +2915,7 @@ export interface operations {
                 };
             };
             414: components["responses"]["UriTooLong"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -2952,7 +2998,19 @@ export interface operations {
     updateProperties: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -2986,7 +3044,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
-            /** @description `UnprocessableEntityException`: a key appears in both `updates` and `removals`. */
+            /** @description `UnprocessableEntityException`: a key appears in both `updates` and `removals`, or the Idempotency-Key was used before, by the same principal, for another request. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3096,7 +3154,19 @@ export interface operations {
     registerClient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3129,6 +3199,7 @@ export interface operations {
             };
             413: components["responses"]["RequestTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -3136,7 +3207,19 @@ export interface operations {
     disableClient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 "client-id": string;
             };
@@ -3155,6 +3238,7 @@ export interface operations {
             401: components["responses"]["NotAuthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -3187,7 +3271,19 @@ export interface operations {
     createRole: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3218,6 +3314,7 @@ export interface operations {
             };
             413: components["responses"]["RequestTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -3225,7 +3322,19 @@ export interface operations {
     deleteRole: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 role: string;
             };
@@ -3243,6 +3352,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -3250,7 +3360,19 @@ export interface operations {
     changeRoleMembers: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 role: string;
             };
@@ -3274,6 +3396,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["RequestTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -3319,7 +3442,19 @@ export interface operations {
                 table?: string;
                 view?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -3344,6 +3479,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["RequestTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -3508,6 +3644,17 @@ export interface operations {
             query?: never;
             header?: {
                 /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+                /**
                  * @description Comma-separated access mechanisms the client can use for the table's files
                  *     (`vended-credentials`, `remote-signing`). The server may honour any of them or none.
                  */
@@ -3555,6 +3702,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -3618,7 +3766,19 @@ export interface operations {
     updateTable: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -3655,6 +3815,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["CommitStateUnknown"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
@@ -3666,7 +3827,19 @@ export interface operations {
                 /** @description When true the caller also wants the table's data and metadata files deleted; otherwise only the catalog entry goes. */
                 purgeRequested?: boolean;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -3694,6 +3867,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchTable"];
             414: components["responses"]["UriTooLong"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -3780,6 +3954,17 @@ export interface operations {
             query?: never;
             header?: {
                 /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+                /**
                  * @description Comma-separated access mechanisms the client can use for the table's files
                  *     (`vended-credentials`, `remote-signing`). The server may honour any of them or none.
                  */
@@ -3835,6 +4020,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -3842,7 +4028,19 @@ export interface operations {
     renameTable: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -3895,6 +4093,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -3943,7 +4142,19 @@ export interface operations {
     commitTransaction: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -3971,6 +4182,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["CommitStateUnknown"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
@@ -4022,7 +4234,19 @@ export interface operations {
     createView: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -4066,6 +4290,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -4124,7 +4349,19 @@ export interface operations {
     replaceView: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -4161,6 +4398,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["CommitStateUnknown"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
@@ -4169,7 +4407,19 @@ export interface operations {
     dropView: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -4197,6 +4447,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NoSuchView"];
             414: components["responses"]["UriTooLong"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -4281,7 +4532,19 @@ export interface operations {
     renameView: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -4325,6 +4588,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -4332,7 +4596,19 @@ export interface operations {
     registerView: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -4383,6 +4659,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -4390,7 +4667,19 @@ export interface operations {
     cloneTable: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -4443,6 +4732,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -4450,7 +4740,19 @@ export interface operations {
     cloneNamespace: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -4493,6 +4795,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -4500,7 +4803,19 @@ export interface operations {
     cloneWarehouse: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -4554,6 +4869,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -4561,7 +4877,19 @@ export interface operations {
     expireSnapshots: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -4603,6 +4931,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -4640,7 +4969,19 @@ export interface operations {
     restoreDroppedTable: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -4690,6 +5031,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -4697,7 +5039,19 @@ export interface operations {
     updateGcSettings: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -4728,6 +5082,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -4831,7 +5186,19 @@ export interface operations {
     startGcRun: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4881,6 +5248,7 @@ export interface operations {
             };
             413: components["responses"]["RequestTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -5040,7 +5408,19 @@ export interface operations {
     cloneView: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -5093,6 +5473,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -5137,7 +5518,19 @@ export interface operations {
     setTableExpiry: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -5173,6 +5566,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -5180,7 +5574,19 @@ export interface operations {
     swapTables: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -5207,6 +5613,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -5214,7 +5621,19 @@ export interface operations {
     promoteClone: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -5242,6 +5661,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };
@@ -5249,7 +5669,19 @@ export interface operations {
     tagNamespace: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A UUID (the spec asks for a UUIDv7) naming this request, so that a retry of it changes
+                 *     nothing more: the first final answer for a key (any 2xx or 4xx) is kept and replayed,
+                 *     with the header `idempotent-replayed: true`, to repeats by the same principal within
+                 *     `idempotency-key-lifetime` (`/v1/config`). A repeat while the first is still running
+                 *     waits for it, then gets 503 with `Retry-After`; a 5xx is not final: the next repeat
+                 *     runs the request again, unless its work already landed (then a 500
+                 *     `CommitStateUnknownException` says the outcome cannot be told). The same key with
+                 *     another request is a 422. A key that is not a UUID is a 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotency-key"];
+            };
             path: {
                 /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
                 prefix: components["parameters"]["prefix"];
@@ -5292,6 +5724,7 @@ export interface operations {
             413: components["responses"]["RequestTooLarge"];
             414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             503: components["responses"]["ServiceUnavailable"];
             "5XX": components["responses"]["ServerError"];
         };

@@ -2,6 +2,7 @@
 // routes exist: the Java client turns features off for routes that are not listed.
 import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../../app.js';
+import { isoDuration } from '../../idempotency/idempotency-keys.js';
 import { storageConfigFor } from '../storage-config.js';
 
 export const SERVED_ENDPOINTS = [
@@ -44,6 +45,8 @@ export function registerConfigRoutes(app: FastifyInstance, deps: AppDependencies
       // The token endpoint only when the catalog issues tokens itself (with an external IdP
       // clients must get theirs there).
       endpoints: deps.config.auth.mode === 'catalog' ? [...SERVED_ENDPOINTS, 'POST /v1/oauth/tokens'] : [...SERVED_ENDPOINTS],
+      // Java clients (1.11+) then send an Idempotency-Key on every mutation (idempotency-hook.ts).
+      ...(deps.config.idempotencyKeyLifetimeMs > 0 ? { 'idempotency-key-lifetime': isoDuration(deps.config.idempotencyKeyLifetimeMs) } : {}),
     };
   });
 }
