@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { ok, requestToken } from '../support/catalog-tokens.js';
 import { RestClient, simpleSchema } from '../support/rest-client.js';
 import { EAGER_COLLECTOR_ENV, createDatabase, noPostgres, startTestCatalog, type TestCatalog } from '../support/test-catalog.js';
 
@@ -19,23 +20,11 @@ describe('audit log', { skip: noPostgres }, () => {
   const log: string[] = [];
   const requestIds = new Map<string, string>();
 
-  const tokenFor = async (id: string, secret: string) => {
-    const answer = await fetch(`${catalog.baseUrl}/v1/oauth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: id, client_secret: secret }).toString(),
-    });
-    return { status: answer.status, token: ((await answer.json()) as { access_token?: string }).access_token };
-  };
+  const tokenFor = (id: string, secret: string) => requestToken(catalog.baseUrl, id, secret);
   const as = (who: Who) => async (method: string, path: string, body?: unknown, label?: string) => {
     const answer = await new RestClient(catalog.baseUrl).request(method, path, body, { authorization: `Bearer ${tokens.get(who)}` });
     if (label) requestIds.set(label, answer.headers.get('x-request-id')!);
     return answer;
-  };
-  const ok = async (answer: Promise<{ status: number; body: any }>) => {
-    const r = await answer;
-    assert.ok(r.status < 300, `${r.status} ${JSON.stringify(r.body)}`);
-    return r.body;
   };
   const events = async (who: Who, query: string) => {
     await catalog.deps.audit.flush();

@@ -4,6 +4,7 @@
 // changes nothing; each allowed move leaves access where its owners meant it to be.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { clientToken, ok } from '../support/catalog-tokens.js';
 import { RestClient, simpleSchema } from '../support/rest-client.js';
 import { createDatabase, noPostgres, startTestCatalog, type TestCatalog } from '../support/test-catalog.js';
 import { viewSchema, viewVersion } from '../support/view-fixtures.js';
@@ -17,22 +18,9 @@ describe('authorization of moves', { skip: noPostgres }, () => {
   let database: { url: string; drop: () => Promise<void> };
   const tokens = new Map<Who, string>();
 
-  const tokenFor = async (id: string, secret: string) => {
-    const answer = await fetch(`${catalog.baseUrl}/v1/oauth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: id, client_secret: secret }).toString(),
-    });
-    assert.equal(answer.status, 200);
-    return ((await answer.json()) as { access_token: string }).access_token;
-  };
+  const tokenFor = (id: string, secret: string) => clientToken(catalog.baseUrl, id, secret);
   const as = (who: Who) => (method: string, path: string, body?: unknown) =>
     new RestClient(catalog.baseUrl).request(method, path, body, { authorization: `Bearer ${tokens.get(who)}` });
-  const ok = async (answer: Promise<{ status: number; body: any }>) => {
-    const r = await answer;
-    assert.ok(r.status < 300, `${r.status} ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
   const status = async (answer: Promise<{ status: number; body: any }>, expected: number, what: string) => {
     const r = await answer;
     assert.equal(r.status, expected, `${what}: ${JSON.stringify(r.body)}`);

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { EPOCH_POLL_MS } from '../../src/authz/authorizer.js';
+import { clientToken, ok } from '../support/catalog-tokens.js';
 import { RestClient, simpleSchema } from '../support/rest-client.js';
 import { createDatabase, noPostgres, startTestCatalog, type TestCatalog } from '../support/test-catalog.js';
 
@@ -19,22 +20,9 @@ describe('authorization scenarios', { skip: noPostgres }, () => {
   let database: { url: string; drop: () => Promise<void> };
   const tokens = new Map<Who, string>();
 
-  const tokenFor = async (id: string, secret: string) => {
-    const answer = await fetch(`${catalog.baseUrl}/v1/oauth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: id, client_secret: secret }).toString(),
-    });
-    assert.equal(answer.status, 200);
-    return ((await answer.json()) as { access_token: string }).access_token;
-  };
+  const tokenFor = (id: string, secret: string) => clientToken(catalog.baseUrl, id, secret);
   const as = (who: Who, base = catalog.baseUrl) => (method: string, path: string, body?: unknown) =>
     new RestClient(base).request(method, path, body, { authorization: `Bearer ${tokens.get(who)}` });
-  const ok = async (answer: Promise<{ status: number; body: any }>) => {
-    const r = await answer;
-    assert.ok(r.status < 300, `${r.status} ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
   const grant = (who: Who, on: string, grantee: { kind: string; name: string }, privileges: string[], action = 'grant') =>
     as(who)('POST', `/ext/v1/default/grants?${on}`, { action, grantee, privileges });
   const table = (ns: string, name: string) => `/v1/default/namespaces/${ns}/tables/${name}`;
