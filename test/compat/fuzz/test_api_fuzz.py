@@ -147,7 +147,9 @@ def run_schemathesis(url: str, seed: int, report_dir: Path) -> subprocess.Comple
         "--report-dir", str(report_dir),
         "--no-color",
     ]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=MAX_TIME + 600)
+    # fuzz_hooks.py: a fresh Idempotency-Key for every call, as real clients send.
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "fuzz_hooks", "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))}
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=MAX_TIME + 600)
 
 
 def fuzzer_crashed_only(report_dir: Path) -> bool:
