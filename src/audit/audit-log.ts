@@ -82,10 +82,11 @@ export class AuditLog {
       decision: 'allowed',
       status: null,
       errorType: run.status === 'succeeded' ? null : run.status,
-      warehouseId: null,
-      objectKind: 'catalog',
+      // A run of one warehouse is that warehouse's event: who manages it reads it.
+      warehouseId: run.warehouseId,
+      objectKind: run.warehouseId === null ? 'catalog' : 'warehouse',
       objectName: null,
-      securableIds: [],
+      securableIds: run.warehouseId === null ? [] : [run.warehouseId],
       detail: { 'run-id': run.id, status: run.status, trigger: run.trigger, 'dry-run': run.dryRun, orphans: run.orphans, counts: run.counts, errors: run.errors.length },
     });
   }

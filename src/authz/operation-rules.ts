@@ -17,6 +17,8 @@ export type On = 'warehouse' | 'namespace' | 'parent' | 'parent-namespace' | 'ta
 export interface Rule {
   need: Need;
   on: On;
+  /** Another way to be allowed (as the table prints it): a collection run of one warehouse. */
+  instead?: string;
   /**
    * Only in this case (as the table prints it): a move that puts an object under other owners
    * and grants needs more than the same operation in place.
@@ -26,6 +28,8 @@ export interface Rule {
 
 const r = (need: Need, on: On, when?: string): Rule => (when ? { need, on, when } : { need, on });
 const ACROSS = 'when it moves it to another namespace';
+/** Collection runs: every warehouse's for administrators; one warehouse's for who manages its collector too. */
+const adminOrManageGc = (what: string): Rule => ({ need: 'admin', on: 'catalog', instead: `\`manage-gc\` on the warehouse, ${what}` });
 
 export const OPERATION_RULES: Record<string, readonly Rule[]> = {
   getConfig: [r('any', 'warehouse')],
@@ -73,10 +77,10 @@ export const OPERATION_RULES: Record<string, readonly Rule[]> = {
   updateGcSettings: [r('manage-gc', 'warehouse')],
   warehouseStorage: [r('manage-gc', 'warehouse')],
   tableStorage: [r('read', 'table')],
-  startGcRun: [r('admin', 'catalog')],
-  listGcRuns: [r('admin', 'catalog')],
-  getGcRun: [r('admin', 'catalog')],
-  listGcRunFiles: [r('admin', 'catalog')],
+  startGcRun: [adminOrManageGc('for a run of that warehouse only (`warehouse` in the body)')],
+  listGcRuns: [adminOrManageGc("to list that warehouse's runs")],
+  getGcRun: [adminOrManageGc('for a run of that warehouse')],
+  listGcRunFiles: [adminOrManageGc('for a run of that warehouse')],
   whoAmI: [r('any', 'catalog')],
   listClients: [r('admin', 'catalog')],
   registerClient: [r('admin', 'catalog')],
@@ -115,8 +119,8 @@ const ON_TEXT: Record<On, string> = {
 export function privilegeTableMarkdown(): string {
   const rows = Object.entries(OPERATION_RULES).map(([operation, rules]) => {
     const needs = rules
-      .map(({ need, on, when }) => {
-        const text = need === 'admin' ? 'administrators only' : need === 'any' ? 'any principal' : `\`${need}\` on ${ON_TEXT[on]}`;
+      .map(({ need, on, when, instead }) => {
+        const text = need === 'admin' ? (instead ? `administrators, or ${instead}` : 'administrators only') : need === 'any' ? 'any principal' : `\`${need}\` on ${ON_TEXT[on]}`;
         return when ? `${text} ${when}` : text;
       })
       .join(', and ');

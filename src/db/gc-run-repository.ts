@@ -19,6 +19,8 @@ export interface GcRun {
   finishedAt: Date | null;
   counts: Record<string, number>;
   errors: string[];
+  /** The one warehouse the run is scoped to; null for every warehouse. */
+  warehouseId: string | null;
 }
 
 interface RunRow {
@@ -35,6 +37,7 @@ interface RunRow {
   finished_at: Date | null;
   counts: unknown;
   errors: unknown;
+  warehouse_id: string | null;
 }
 
 const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
@@ -54,16 +57,17 @@ function runOf(r: RunRow): GcRun {
     finishedAt: r.finished_at,
     counts: json(r.counts) as Record<string, number>,
     errors: json(r.errors) as string[],
+    warehouseId: r.warehouse_id ?? null,
   };
 }
 
 export async function insertRun(
   db: DbOrTx,
-  run: { id: string; trigger: string; dryRun: boolean; orphans: OrphanMode; graceMs: number; owner: string },
+  run: { id: string; trigger: string; dryRun: boolean; orphans: OrphanMode; graceMs: number; owner: string; warehouseId: string | null },
 ): Promise<GcRun> {
   const rows = await sql<RunRow>`
-    INSERT INTO gc_run (run_id, trigger, dry_run, orphans, grace_ms, status, phase, owner)
-    VALUES (${run.id}, ${run.trigger}, ${run.dryRun}, ${run.orphans}, ${run.graceMs}, 'running', 'starting', ${run.owner})
+    INSERT INTO gc_run (run_id, trigger, dry_run, orphans, grace_ms, status, phase, owner, warehouse_id)
+    VALUES (${run.id}, ${run.trigger}, ${run.dryRun}, ${run.orphans}, ${run.graceMs}, 'running', 'starting', ${run.owner}, ${run.warehouseId}::uuid)
     RETURNING *`.execute(db);
   return runOf(rows.rows[0]);
 }
@@ -94,8 +98,10 @@ export async function findRun(db: DbOrTx, id: string): Promise<GcRun | undefined
   return rows.rows[0] ? runOf(rows.rows[0]) : undefined;
 }
 
-export async function listRuns(db: DbOrTx, limit: number, before?: Date): Promise<GcRun[]> {
-  const rows = await sql<RunRow>`SELECT * FROM gc_run WHERE ${before ?? null}::timestamptz IS NULL OR started_at < ${before ?? null}::timestamptz
+/** Newest first; `warehouseIds`: only runs scoped to one of these (undefined: every run). */
+export async function listRuns(db: DbOrTx, limit: number, warehouseIds?: readonly string[]): Promise<GcRun[]> {
+  const rows = await sql<RunRow>`SELECT * FROM gc_run
+    WHERE ${warehouseIds === undefined} OR warehouse_id = ANY(${[...(warehouseIds ?? [])]}::uuid[])
     ORDER BY started_at DESC LIMIT ${limit}`.execute(db);
   return rows.rows.map(runOf);
 }

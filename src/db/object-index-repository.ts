@@ -231,8 +231,10 @@ export const FILE_NOT_FOUND = 'file not found';
  * anyone can reach: the table that roots it is already broken for every engine; nothing under them still counted, their own children known, and under a
  * managed warehouse root. Times are the database's, as released_at is.
  */
-function candidatesWhere(graceMs: number) {
+/** `within`: only objects under this location (a collection run scoped to one warehouse). */
+function candidatesWhere(graceMs: number, within?: string) {
   return sql`o.released_at IS NOT NULL AND o.state = 'live'
+    AND (${within ?? null}::text IS NULL OR starts_with(o.uri, ${within ?? ''} || '/'))
     AND o.released_at <= now() - make_interval(secs => ${graceMs}::bigint / 1000.0)
     AND o.released_at < coalesce((SELECT min(p.first_seen_at) FROM storage_object p
       WHERE (p.edges_state = 'pending' OR (p.edges_state = 'unreadable' AND p.index_error IS DISTINCT FROM ${FILE_NOT_FOUND}))
@@ -245,19 +247,19 @@ export interface Candidate extends IndexedObject {
   releasedAt: Date;
 }
 
-export async function deletionCandidates(tx: DbOrTx, graceMs: number, limit: number, afterId: number): Promise<Candidate[]> {
+export async function deletionCandidates(tx: DbOrTx, graceMs: number, limit: number, afterId: number, within?: string): Promise<Candidate[]> {
   const rows = await sql<{ object_id: unknown; uri: string; kind: string; size_bytes: unknown; released_at: Date }>`
     SELECT o.object_id, o.uri, o.kind, o.size_bytes, o.released_at FROM storage_object o
-    WHERE ${candidatesWhere(graceMs)} AND o.object_id > ${afterId}
+    WHERE ${candidatesWhere(graceMs, within)} AND o.object_id > ${afterId}
     ORDER BY o.object_id LIMIT ${limit}`.execute(tx);
   return rows.rows.map((r) => ({ ...objectOf(r), releasedAt: r.released_at }));
 }
 
 /** Phase one of a deletion: mark a batch as deleting, on behalf of `runId`. */
-export async function markForDeletion(tx: Tx, runId: string, graceMs: number, limit: number): Promise<IndexedObject[]> {
+export async function markForDeletion(tx: Tx, runId: string, graceMs: number, limit: number, within?: string): Promise<IndexedObject[]> {
   const rows = await sql<{ object_id: unknown; uri: string; kind: string; size_bytes: unknown }>`
     UPDATE storage_object SET state = 'deleting', deleting_run = ${runId}
-    WHERE object_id IN (SELECT o.object_id FROM storage_object o WHERE ${candidatesWhere(graceMs)}
+    WHERE object_id IN (SELECT o.object_id FROM storage_object o WHERE ${candidatesWhere(graceMs, within)}
       ORDER BY o.released_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
     AND root_count + parent_count = 0 AND state = 'live'
     RETURNING object_id, uri, kind, size_bytes`.execute(tx);
@@ -265,9 +267,10 @@ export async function markForDeletion(tx: Tx, runId: string, graceMs: number, li
 }
 
 /** Marked objects whose deletion was not recorded (a run died mid-way), oldest first. */
-export async function markedObjects(db: DbOrTx, limit: number, afterId: number): Promise<IndexedObject[]> {
+export async function markedObjects(db: DbOrTx, limit: number, afterId: number, within?: string): Promise<IndexedObject[]> {
   const rows = await sql<{ object_id: unknown; uri: string; kind: string; size_bytes: unknown }>`
     SELECT object_id, uri, kind, size_bytes FROM storage_object WHERE state = 'deleting' AND object_id > ${afterId}
+      AND (${within ?? null}::text IS NULL OR starts_with(uri, ${within ?? ''} || '/'))
     ORDER BY object_id LIMIT ${limit}`.execute(db);
   return rows.rows.map(objectOf);
 }
@@ -313,11 +316,11 @@ export interface DroppedTableDue {
 }
 
 /** Dropped tables past their warehouse's drop retention (`gc.drop-retention-ms`), or dropped with purgeRequested. */
-export async function dueDroppedTables(db: DbOrTx, defaultRetentionMs: number): Promise<DroppedTableDue[]> {
+export async function dueDroppedTables(db: DbOrTx, defaultRetentionMs: number, warehouseId?: string): Promise<DroppedTableDue[]> {
   const rows = await sql<{ table_id: string; name: string; dropped_namespace: string[] | null; purge_requested: boolean; dropped_at: Date }>`
     SELECT t.table_id, t.name, t.dropped_namespace, t.purge_requested, t.dropped_at
     FROM iceberg_table t JOIN warehouse w ON w.warehouse_id = t.warehouse_id
-    WHERE t.dropped_at IS NOT NULL
+    WHERE t.dropped_at IS NOT NULL AND (${warehouseId ?? null}::uuid IS NULL OR t.warehouse_id = ${warehouseId ?? null}::uuid)
       AND (t.purge_requested OR t.dropped_at <= now() - make_interval(secs =>
         coalesce((w.properties ->> 'gc.drop-retention-ms')::bigint, ${defaultRetentionMs}::bigint) / 1000.0))
     ORDER BY t.dropped_at`.execute(db);

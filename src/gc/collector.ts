@@ -72,6 +72,17 @@ export interface RunRequest {
   trigger: 'schedule' | 'request';
   dryRun: boolean;
   orphans: OrphanMode;
+  /**
+   * One warehouse only (asked for by who holds `manage-gc` on it): expiry, purges, the sweep
+   * and the orphan search act there alone; counting (index, propagate) stays global, since
+   * any warehouse's tables may reference its files. Undefined: every warehouse.
+   */
+  scope?: RunScope;
+}
+
+export interface RunScope {
+  warehouseId: string;
+  location: string;
 }
 
 export type { RunCounts } from './run-progress.js';
@@ -116,7 +127,15 @@ export class GarbageCollector {
     if (!leadership) return undefined;
     let run: GcRun;
     try {
-      run = await insertRun(this.db, { id: crypto.randomUUID(), ...request, graceMs: this.settings.graceMs, owner: this.owner });
+      run = await insertRun(this.db, {
+        id: crypto.randomUUID(),
+        trigger: request.trigger,
+        dryRun: request.dryRun,
+        orphans: request.orphans,
+        graceMs: this.settings.graceMs,
+        owner: this.owner,
+        warehouseId: request.scope?.warehouseId ?? null,
+      });
     } catch (error) {
       await leadership.release();
       throw error;
@@ -153,12 +172,12 @@ export class GarbageCollector {
       await markInterruptedRuns(this.db, run.id);
       if (!request.dryRun) {
         await progress.phase('resume');
-        await this.resumeMarked(progress);
+        await this.resumeMarked(progress, request.scope);
         await progress.phase('expire');
-        const expired = await this.expiry.expireAll();
+        const expired = await this.expiry.expireAll(request.scope?.warehouseId);
         progress.add({ 'tables-expired': expired.tables, 'snapshots-expired': expired.expiredSnapshots, 'refs-expired': expired.expiredRefs });
         await progress.phase('purge');
-        await this.purgeDropped(progress);
+        await this.purgeDropped(progress, request.scope);
       }
       await progress.phase('index');
       const indexed = await this.indexer.indexPending((p) =>
@@ -181,14 +200,14 @@ export class GarbageCollector {
       await this.propagate(progress);
       if (request.dryRun) {
         await progress.phase('plan');
-        await this.planDryRun(run, progress);
+        await this.planDryRun(run, progress, request.scope);
       } else {
         await progress.phase('sweep');
-        await this.sweep(run, progress);
+        await this.sweep(run, progress, request.scope);
       }
       if (request.orphans !== 'off') {
         await progress.phase('orphans');
-        await this.sweepOrphans(run, request.dryRun ? 'dry-run' : request.orphans, progress);
+        await this.sweepOrphans(run, request.dryRun ? 'dry-run' : request.orphans, progress, request.scope);
       }
       await progress.phase('cleanup');
       const now = Date.now();
@@ -218,18 +237,18 @@ export class GarbageCollector {
     for (const uri of refused.slice(0, 20)) progress.error(`a live file references ${uri}, which was already deleted or is being deleted`);
   }
 
-  private async resumeMarked(progress: RunProgress) {
-    const roots = await this.warehouseRoots();
+  private async resumeMarked(progress: RunProgress, scope?: RunScope) {
+    const roots = await this.warehouseRoots(scope);
     for (let after = 0; ; ) {
-      const marked = await markedObjects(this.db, this.settings.sweepBatch, after);
+      const marked = await markedObjects(this.db, this.settings.sweepBatch, after, scope?.location);
       if (marked.length === 0) return;
       after = marked[marked.length - 1].id;
       await this.deleteMarked(marked, roots, progress);
     }
   }
 
-  private async purgeDropped(progress: RunProgress) {
-    for (const table of await dueDroppedTables(this.db, this.settings.dropRetentionMs)) {
+  private async purgeDropped(progress: RunProgress, scope?: RunScope) {
+    for (const table of await dueDroppedTables(this.db, this.settings.dropRetentionMs, scope?.warehouseId)) {
       if (await purgeDroppedTable(this.db, table.tableId)) progress.add({ 'tables-purged': 1 });
     }
   }
@@ -251,8 +270,8 @@ export class GarbageCollector {
     }
   }
 
-  private async sweep(run: GcRun, progress: RunProgress) {
-    const roots = await this.warehouseRoots();
+  private async sweep(run: GcRun, progress: RunProgress, scope?: RunScope) {
+    const roots = await this.warehouseRoots(scope);
     for (;;) {
       this.checkStop();
       // Mark under the revival lock, after counting the children of anything that came back,
@@ -260,7 +279,7 @@ export class GarbageCollector {
       const marked = await this.db.transaction().execute(async (tx) => {
         await lockAgainstRevival(tx);
         await this.propagate(progress, tx);
-        return markForDeletion(tx, run.id, this.settings.graceMs, this.settings.sweepBatch);
+        return markForDeletion(tx, run.id, this.settings.graceMs, this.settings.sweepBatch, scope?.location);
       });
       if (marked.length === 0) return;
       await this.deleteMarked(marked, roots, progress);
@@ -282,15 +301,15 @@ export class GarbageCollector {
   }
 
   /** Plays expiry and purges inside a transaction that is rolled back, recording what would go. */
-  private async planDryRun(run: GcRun, progress: RunProgress) {
-    const plans = await this.expiry.planAll();
+  private async planDryRun(run: GcRun, progress: RunProgress, scope?: RunScope) {
+    const plans = await this.expiry.planAll(scope?.warehouseId);
     const files: RunFile[] = [];
     const listed = new Set<number>();
     let total = 0;
     let totalBytes = 0;
     const collect = async (tx: Tx, reason: (o: { releasedAt: Date }) => string) => {
       for (let after = 0; ; ) {
-        const batch = await deletionCandidates(tx, this.settings.graceMs, 5000, after);
+        const batch = await deletionCandidates(tx, this.settings.graceMs, 5000, after, scope?.location);
         if (batch.length === 0) return;
         after = batch[batch.length - 1].id;
         for (const candidate of batch) {
@@ -315,7 +334,7 @@ export class GarbageCollector {
           const name = [...plan.identifier.namespace, plan.identifier.name].join('.');
           await collect(tx, () => `snapshot expiry of ${name} (snapshots ${ids.join(', ') || 'none'}; refs ${plan.expiredRefs.join(', ') || 'none'})`);
         }
-        for (const table of await dueDroppedTables(tx, this.settings.dropRetentionMs)) {
+        for (const table of await dueDroppedTables(tx, this.settings.dropRetentionMs, scope?.warehouseId)) {
           await purgeDroppedTable(tx, table.tableId);
           await this.propagate(progress, tx);
           const name = [...(table.namespace ?? []), table.name].join('.');
@@ -331,10 +350,10 @@ export class GarbageCollector {
     progress.add({ 'files-to-delete': total, 'bytes-to-delete': totalBytes, 'files-listed': files.length, 'tables-to-expire': plans.length });
   }
 
-  private async sweepOrphans(run: GcRun, mode: 'dry-run' | 'delete', progress: RunProgress) {
+  private async sweepOrphans(run: GcRun, mode: 'dry-run' | 'delete', progress: RunProgress, scope?: RunScope) {
     // Only roots the catalog manages are listed: anywhere else, an unregistered file is
     // somebody else's, not an orphan.
-    const warehouses = (await listWarehouses(this.db)).filter((w) => w.managedRoot);
+    const warehouses = (await listWarehouses(this.db)).filter((w) => w.managedRoot && (!scope || w.id === scope.warehouseId));
     const cutoff = new Date(Date.now() - this.settings.graceMs);
     const listed: RunFile[] = [];
     for (const warehouse of warehouses) {
@@ -376,9 +395,9 @@ export class GarbageCollector {
     if (listed.length > 0) await insertRunFiles(this.db, run.id, listed);
   }
 
-  /** The roots the collector may delete under (the same rule as candidatesWhere in SQL). */
-  private async warehouseRoots(): Promise<string[]> {
-    return (await listWarehouses(this.db)).filter((w) => w.managedRoot).map((w) => w.location);
+  /** The roots the collector may delete under (the same rule as candidatesWhere in SQL); a scoped run's, its warehouse's alone. */
+  private async warehouseRoots(scope?: RunScope): Promise<string[]> {
+    return (await listWarehouses(this.db)).filter((w) => w.managedRoot && (!scope || w.id === scope.warehouseId)).map((w) => w.location);
   }
 }
 

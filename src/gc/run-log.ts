@@ -5,8 +5,9 @@ import { findRun, listRunFiles, listRuns, type GcRun, type RunFile } from '../db
 export class GcRunLog {
   constructor(private readonly db: Db) {}
 
-  list(limit: number): Promise<GcRun[]> {
-    return listRuns(this.db, limit);
+  /** `warehouseIds`: only runs scoped to these warehouses; undefined: every run. */
+  list(limit: number, warehouseIds?: readonly string[]): Promise<GcRun[]> {
+    return listRuns(this.db, limit, warehouseIds);
   }
 
   find(id: string): Promise<GcRun | undefined> {

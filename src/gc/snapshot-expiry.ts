@@ -57,9 +57,10 @@ export class SnapshotExpiry {
    * What expiry would do to every live table now, without committing: the collector's dry
    * run. `releasedMetadataFiles` are the log entries the expiry commit would push out.
    */
-  async planAll(): Promise<PlannedExpiry[]> {
+  /** `warehouseId`: that warehouse's tables only (a scoped collection run). */
+  async planAll(warehouseId?: string): Promise<PlannedExpiry[]> {
     const plans: PlannedExpiry[] = [];
-    for (const row of await this.liveTables()) {
+    for (const row of await this.liveTables(warehouseId)) {
       const current = await this.documents.find(row.warehouse_id, row.levels, row.name);
       if (!current) continue;
       const metadata = current.metadata();
@@ -78,19 +79,20 @@ export class SnapshotExpiry {
     return plans;
   }
 
-  private async liveTables() {
+  private async liveTables(warehouseId?: string) {
     const rows = await sql<{ warehouse: string; warehouse_id: string; levels: string[]; name: string }>`
       SELECT w.name AS warehouse, w.warehouse_id, n.levels, t.name FROM iceberg_table t
       JOIN namespace n ON n.namespace_id = t.namespace_id JOIN warehouse w ON w.warehouse_id = t.warehouse_id
-      WHERE t.dropped_at IS NULL AND t.kind = 'table' ORDER BY w.name, n.levels, t.name`.execute(this.db);
+      WHERE t.dropped_at IS NULL AND t.kind = 'table' AND (${warehouseId ?? null}::uuid IS NULL OR w.warehouse_id = ${warehouseId ?? null}::uuid)
+      ORDER BY w.name, n.levels, t.name`.execute(this.db);
     return rows.rows;
   }
 
   /** One pass over every live table of every warehouse; a table that changed meanwhile waits for the next pass. */
-  async expireAll(): Promise<{ tables: number; expiredSnapshots: number; expiredRefs: number; conflicts: number }> {
+  async expireAll(warehouseId?: string): Promise<{ tables: number; expiredSnapshots: number; expiredRefs: number; conflicts: number }> {
     const warehouses = new Map<string, Warehouse | undefined>();
     const totals = { tables: 0, expiredSnapshots: 0, expiredRefs: 0, conflicts: 0 };
-    for (const row of await this.liveTables()) {
+    for (const row of await this.liveTables(warehouseId)) {
       if (!warehouses.has(row.warehouse)) warehouses.set(row.warehouse, await findWarehouseByName(this.db, row.warehouse));
       const warehouse = warehouses.get(row.warehouse);
       if (!warehouse) continue;

@@ -946,14 +946,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Recent runs, newest first */
+        /** Recent runs, newest first (for who is no administrator, only the runs of warehouses it holds `manage-gc` on) */
         get: operations["listGcRuns"];
         put?: never;
         /**
          * Start a collection run (or a dry run) now
-         * @description Collection is global (a warehouse clone references files under another warehouse's
-         *     root), so runs are not under a prefix. One run at a time across all replicas: a 409
-         *     says another is under way. A dry run changes nothing and lists every file a real run
+         * @description Counting is global (a warehouse clone references files under another warehouse's
+         *     root), so runs are not under a prefix. A run over every warehouse is for administrators;
+         *     a run scoped to one (`warehouse` in the body) also for who holds `manage-gc` on it, and
+         *     it acts there only. One run at a time across all replicas: a 409 says another is under
+         *     way. A dry run changes nothing and lists every file a real run
          *     would delete now, with the reason; follow it at `/ext/v1/gc/runs/{run-id}/files`.
          *     Orphan deletion (`"orphans": "delete"`) is refused with 403 unless the operator turned
          *     it on (`CATALOG_GC_ORPHAN_MODE=delete`); orphans are only ever looked for under the
@@ -2428,6 +2430,14 @@ export interface components {
             "drop-retention-ms"?: number | null;
         };
         GcRunRequest: {
+            /**
+             * @description Run in this warehouse only: expire its tables' snapshots, purge its dropped tables, and
+             *     delete (or, in a dry run, list) released files and orphans under its root alone.
+             *     Counting stays global, so a file another warehouse's clone still reads is kept. Needs
+             *     `manage-gc` on the warehouse; without `warehouse` the run covers every warehouse and
+             *     is for administrators only.
+             */
+            warehouse?: string;
             /** @default false */
             "dry-run": boolean;
             /**
@@ -2444,6 +2454,8 @@ export interface components {
         };
         GcRun: {
             "run-id": string;
+            /** @description The one warehouse the run is scoped to; null for a run over every warehouse. */
+            warehouse: string | null;
             /** @enum {string} */
             status: "running" | "succeeded" | "failed" | "interrupted";
             /** @description resume, expire, purge, index, propagate, sweep (or plan in a dry run), orphans, cleanup, done */
@@ -5228,7 +5240,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["NotAuthorized"];
-            /** @description `ForbiddenException`: orphan deletion is off in this catalog's configuration. */
+            /** @description `ForbiddenException`: the caller is no administrator and names no warehouse it holds `manage-gc` on, or orphan deletion is off in this catalog's configuration. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5237,6 +5249,7 @@ export interface operations {
                     "application/json": components["schemas"]["IcebergErrorResponse"];
                 };
             };
+            404: components["responses"]["NotFound"];
             /** @description `GarbageCollectionInProgressException`: another run is under way. */
             409: {
                 headers: {

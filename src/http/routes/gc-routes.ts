@@ -1,19 +1,22 @@
 // Collector routes (openapi tag `gc`): runs (start, dry run, list, progress, files found),
 // storage accounting, and a warehouse's drop retention.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../../app.js';
 import { decodePageToken, encodePageToken } from '../../catalog/pagination.js';
 import type { GcRun } from '../../db/gc-run-repository.js';
 import type { TableStorage, WarehouseStorage } from '../../db/storage-report-repository.js';
-import { CatalogError, badRequest, notFound } from '../../iceberg/errors.js';
+import { listWarehouses, type Warehouse } from '../../db/warehouse-repository.js';
+import { CatalogError, badRequest, forbidden, notFound } from '../../iceberg/errors.js';
 import { decodeNamespace } from '../identifiers.js';
 import type { Schemas } from '../request-types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function runJson(run: GcRun) {
+/** `warehouse`: the name of the one warehouse the run is scoped to (null: every warehouse). */
+export function runJson(run: GcRun, warehouse: string | null = null) {
   return {
     'run-id': run.id,
+    warehouse,
     status: run.status,
     phase: run.phase,
     trigger: run.trigger,
@@ -61,39 +64,67 @@ function pageSize(raw: string | undefined, fallback: number, max: number): numbe
 export function registerGcRoutes(app: FastifyInstance, deps: AppDependencies): void {
   const { collector, gcRuns, gcSettings, storageReport, warehouses, validateBody, checks } = deps;
 
-  // Collection runs span every warehouse, and their file lists name any team's files:
-  // administrators only.
-  app.addHook('preHandler', async (request) => {
-    if (request.routeOptions.url?.startsWith('/ext/v1/gc/')) checks.admin(request, 'start or read collection runs');
-  });
+  // A run over every warehouse, and its file list, name any team's files: administrators
+  // only. A run scoped to one warehouse is also for who holds `manage-gc` on it.
+  const names = async () => new Map((await listWarehouses(checks.db)).map((w) => [w.id, w.name]));
+  const manageGcIn = async (request: FastifyRequest): Promise<Warehouse[] | 'all'> => {
+    if (checks.isAdmin(request)) return 'all';
+    const held: Warehouse[] = [];
+    for (const warehouse of await listWarehouses(checks.db)) {
+      if ((await checks.access.privilegesOn(request.principal, { warehouse })).has('manage-gc')) held.push(warehouse);
+    }
+    return held;
+  };
+  const notForYou = () => forbidden('Forbidden: collection runs are for administrators, and a run of one warehouse also for who holds manage-gc on it');
+  const readableRun = async (request: FastifyRequest, runId: string): Promise<GcRun> => {
+    // Who may read no run at all learns nothing, not even which run ids exist.
+    const may = await manageGcIn(request);
+    if (may !== 'all' && may.length === 0) throw notForYou();
+    const run = UUID.test(runId) ? await gcRuns.find(runId) : undefined;
+    if (!run) throw notFound(`No collection run with id ${runId}`);
+    if (may !== 'all' && !(run.warehouseId !== null && may.some((w) => w.id === run.warehouseId))) throw notForYou();
+    return run;
+  };
 
   app.post('/ext/v1/gc/runs', async (request, reply) => {
     const body = validateBody<Schemas['GcRunRequest']>('GcRunRequest', request.body === undefined ? {} : request.body);
-    const started = await collector.start({ trigger: 'request', dryRun: body['dry-run'] ?? false, orphans: body.orphans ?? 'off' });
+    let scope: { warehouseId: string; location: string } | undefined;
+    let scopeName: string | null = null;
+    if (body.warehouse === undefined) {
+      checks.admin(request, 'start a collection run over every warehouse (name one in `warehouse` to run there only)');
+    } else {
+      const warehouse = await warehouses.byPrefix(body.warehouse);
+      await checks.warehouse(request, warehouse, 'manage-gc');
+      scope = { warehouseId: warehouse.id, location: warehouse.location };
+      scopeName = warehouse.name;
+    }
+    const started = await collector.start({ trigger: 'request', dryRun: body['dry-run'] ?? false, orphans: body.orphans ?? 'off', scope });
     if (!started) throw new CatalogError(409, 'GarbageCollectionInProgressException', 'Another collection run is under way; try again when it has finished');
-    request.audit.detail = { 'run-id': started.run.id, 'dry-run': started.run.dryRun, orphans: started.run.orphans };
+    request.audit.detail = { 'run-id': started.run.id, 'dry-run': started.run.dryRun, orphans: started.run.orphans, warehouse: scopeName };
     const principal = request.principal.name;
     void started.finished.then((run) => deps.audit.recordRun(run, principal, request.id)).catch(() => undefined);
-    if (body.wait) return runJson(await started.finished);
-    return reply.code(202).send(runJson(started.run));
+    if (body.wait) return runJson(await started.finished, scopeName);
+    return reply.code(202).send(runJson(started.run, scopeName));
   });
 
   app.get<{ Querystring: { 'page-size'?: string } }>('/ext/v1/gc/runs', async (request) => {
-    const runs = await gcRuns.list(pageSize(request.query['page-size'], 50, 1000));
-    return { runs: runs.map(runJson) };
+    const may = await manageGcIn(request);
+    if (may !== 'all' && may.length === 0) throw notForYou();
+    const size = pageSize(request.query['page-size'], 50, 1000);
+    const runs = await gcRuns.list(size, may === 'all' ? undefined : may.map((w) => w.id));
+    const named = await names();
+    return { runs: runs.map((run) => runJson(run, run.warehouseId === null ? null : (named.get(run.warehouseId) ?? null))) };
   });
 
   app.get<{ Params: { runId: string } }>('/ext/v1/gc/runs/:runId', async (request) => {
-    const run = UUID.test(request.params.runId) ? await gcRuns.find(request.params.runId) : undefined;
-    if (!run) throw notFound(`No collection run with id ${request.params.runId}`);
-    return runJson(run);
+    const run = await readableRun(request, request.params.runId);
+    return runJson(run, run.warehouseId === null ? null : ((await names()).get(run.warehouseId) ?? null));
   });
 
   app.get<{ Params: { runId: string }; Querystring: { pageToken?: string; pageSize?: string } }>(
     '/ext/v1/gc/runs/:runId/files',
     async (request) => {
-      const run = UUID.test(request.params.runId) ? await gcRuns.find(request.params.runId) : undefined;
-      if (!run) throw notFound(`No collection run with id ${request.params.runId}`);
+      const run = await readableRun(request, request.params.runId);
       const size = pageSize(request.query.pageSize, 1000, 10_000);
       const after = request.query.pageToken ? decodePageToken(request.query.pageToken, (v): v is string => typeof v === 'string') : '';
       const files = await gcRuns.files(run.id, size, after);
