@@ -29,6 +29,7 @@ import type { Config } from './config.js';
 import type { BodyValidator } from './http/body-validation.js';
 import { BodyBudget, registerBodyBudget } from './http/body-budget.js';
 import { registerAuditHook } from './http/audit-hook.js';
+import { registerRequestCommits } from './http/request-commits.js';
 import { registerAuthentication } from './http/authentication.js';
 import { registerErrorHandling, renderFrameworkError } from './http/error-handler.js';
 import { ROUTER_MAX_PARAM_LENGTH } from './http/input-limits.js';
@@ -148,6 +149,7 @@ export async function buildApp(deps: AppDependencies, options: BuildOptions = {}
   registerBodyBudget(app, new BodyBudget(deps.config.bodyBudgetBytes), deps.config.bodyLimitBytes);
   registerJsonBodyParser(app);
   registerErrorHandling(app, deps.metrics, routes);
+  registerRequestCommits(app);
   registerAuditHook(app, deps.audit);
   deps.audit.useLogger(app.log);
   registerAuthentication(app, deps.authenticator);

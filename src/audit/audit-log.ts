@@ -3,10 +3,12 @@
 // requests from costing one insert each; the queue is bounded so that a flood (or a database
 // that went away) cannot exhaust memory: past the bound, events reach the log lines only, and
 // the catalog says how many (catalog_audit_events_dropped_total, and a warning).
-import { insertAuditEvents, listAuditEvents, pruneAuditEvents, type AuditEvent, type AuditFilter } from '../db/audit-repository.js';
+import type { CompiledQuery } from 'kysely';
+import { compileAuditInsert, completeAuditEvents, insertAuditEvents, listAuditEvents, pruneAuditEvents, type AuditEvent, type AuditFilter } from '../db/audit-repository.js';
 import type { Db } from '../db/database.js';
 import type { GcRun } from '../db/gc-run-repository.js';
 import { isDatabaseUnavailable } from '../db/postgres-errors.js';
+import { stringifyJson } from '../json/int64-json.js';
 
 export interface AuditLogger {
   info(object: object, message: string): void;
@@ -29,8 +31,14 @@ export interface AuditLogOptions {
 /** Detail kept per event at most (bytes of JSON): names and choices, never whole bodies. */
 export const MAX_DETAIL_BYTES = 4096;
 
+/** An event waiting for Postgres: to insert, or (`storedId`) to complete, as it was inserted in its request's transaction. */
+interface Queued {
+  event: AuditEvent;
+  storedId: string | null;
+}
+
 export class AuditLog {
-  private queue: AuditEvent[] = [];
+  private queue: Queued[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private droppedSinceWarning = 0;
@@ -54,16 +62,24 @@ export class AuditLog {
     this.logger = logger;
   }
 
-  record(event: AuditEvent): void {
-    const detail = event.detail === null ? null : boundedDetail(storable(event.detail) as Record<string, unknown>);
-    const bounded = { ...(storable(event) as AuditEvent), at: event.at, securableIds: event.securableIds, detail };
+  /**
+   * The insert of an event, for a request's transaction to run before its COMMIT (the answer's
+   * status is not known yet: null until `record` completes it).
+   */
+  compileInsert(event: AuditEvent): CompiledQuery {
+    return compileAuditInsert(this.db, storableEvent(event));
+  }
+
+  /** `storedId`: the event was inserted in its request's transaction; only its outcome is left to store. */
+  record(event: AuditEvent, storedId: string | null = null): void {
+    const bounded = storableEvent(event);
     this.logger?.info({ audit: { ...bounded, at: bounded.at.toISOString() } }, 'audit');
     if (this.queue.length >= this.maxQueued) {
       this.droppedSinceWarning += 1;
       this.metrics?.auditEvents(0, 1);
       return;
     }
-    this.queue.push(bounded);
+    this.queue.push({ event: bounded, storedId });
     if (this.queue.length >= this.batchSize) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.flushDelayMs);
   }
@@ -107,7 +123,7 @@ export class AuditLog {
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, this.batchSize);
       try {
-        await insertAuditEvents(this.db, batch);
+        await store(this.db, batch);
         this.queue.splice(0, batch.length);
         this.metrics?.auditEvents(batch.length, 0);
       } catch (error) {
@@ -125,10 +141,11 @@ export class AuditLog {
    * (it should not happen: events are made storable) is logged and dropped instead of
    * holding every later event back. False when the database went away meanwhile.
    */
-  private async storeOneByOne(batch: AuditEvent[]): Promise<boolean> {
-    for (const event of batch) {
+  private async storeOneByOne(batch: Queued[]): Promise<boolean> {
+    for (const queued of batch) {
+      const event = queued.event;
       try {
-        await insertAuditEvents(this.db, [event]);
+        await store(this.db, [queued]);
         this.metrics?.auditEvents(1, 0);
       } catch (error) {
         if (isDatabaseUnavailable(error)) return false;
@@ -162,6 +179,19 @@ export class AuditLog {
   }
 }
 
+/** Inserts new events; completes those inserted in their transaction (inserting any whose transaction rolled back). */
+async function store(db: Db, batch: readonly Queued[]): Promise<void> {
+  const completions = batch.filter((q): q is Queued & { storedId: string } => q.storedId !== null).map((q) => ({ id: q.storedId, event: q.event }));
+  const found = await completeAuditEvents(db, completions);
+  const inserts = batch.filter((q) => q.storedId === null || !found.has(q.storedId)).map((q) => q.event);
+  await insertAuditEvents(db, inserts);
+}
+
+function storableEvent(event: AuditEvent): AuditEvent {
+  const detail = event.detail === null ? null : boundedDetail(storable(event.detail) as Record<string, unknown>);
+  return { ...(storable(event) as AuditEvent), at: event.at, securableIds: event.securableIds, detail };
+}
+
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
@@ -170,6 +200,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 export function storable(value: unknown): unknown {
   if (typeof value === 'string') return value.replace(/\0/g, '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
+  // A snapshot id past 2^53 stays exact as a string (jsonb numbers are read back as doubles).
+  if (typeof value === 'bigint') return value.toString();
   if (Array.isArray(value)) return value.map(storable);
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k) as string, storable(v)]));
@@ -179,7 +211,7 @@ export function storable(value: unknown): unknown {
 
 /** The detail, or a note of its size when it is too big to keep. */
 export function boundedDetail(detail: Record<string, unknown>): Record<string, unknown> {
-  const text = JSON.stringify(detail);
+  const text = stringifyJson(detail);
   if (Buffer.byteLength(text) <= MAX_DETAIL_BYTES) return detail;
   return { truncated: true, bytes: Buffer.byteLength(text), keys: Object.keys(detail).slice(0, 20) };
 }

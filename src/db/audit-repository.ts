@@ -1,6 +1,7 @@
 // The audit log's rows (migrations/20261208040000_audit_log.sql): inserted in batches, read
 // newest first with keyset paging, deleted past the retention in bounded batches.
-import { sql } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
+import { stringifyJson } from '../json/int64-json.js';
 import type { DbOrTx } from './database.js';
 
 export interface AuditEvent {
@@ -38,10 +39,42 @@ export interface AuditFilter {
 
 export async function insertAuditEvents(db: DbOrTx, events: readonly AuditEvent[]): Promise<void> {
   if (events.length === 0) return;
+  await insertStatement(events).execute(db);
+}
+
+/**
+ * The insert of one event, compiled, returning its `event_id`: for a request's transaction to
+ * run just before its COMMIT (src/db/commit-steps.ts), so that what it commits is audited
+ * with it.
+ */
+export function compileAuditInsert(db: DbOrTx, event: AuditEvent): CompiledQuery {
+  return sql`${insertStatement([event])} RETURNING event_id`.compile(db);
+}
+
+/**
+ * Completes events inserted in their request's transaction with what the answer said;
+ * returns the ids that were found (an event whose transaction rolled back is not).
+ */
+export async function completeAuditEvents(db: DbOrTx, completions: readonly { id: string; event: AuditEvent }[]): Promise<Set<string>> {
+  if (completions.length === 0) return new Set();
+  const column = <T>(pick: (c: { id: string; event: AuditEvent }) => T) => completions.map(pick);
+  const result = await sql<{ event_id: unknown }>`
+    UPDATE audit_event a SET status = c.status, decision = c.decision, error_type = c.error_type,
+      securable_ids = ARRAY(SELECT jsonb_array_elements_text(c.securable_ids::jsonb)::uuid), detail = c.detail::jsonb
+    FROM unnest(${column((c) => c.id)}::bigint[], ${column((c) => c.event.status)}::integer[], ${column((c) => c.event.decision)}::text[],
+      ${column((c) => c.event.errorType)}::text[], ${column((c) => JSON.stringify(c.event.securableIds))}::text[],
+      ${column((c) => (c.event.detail === null ? null : stringifyJson(c.event.detail)))}::text[])
+      AS c(id, status, decision, error_type, securable_ids, detail)
+    WHERE a.event_id = c.id
+    RETURNING a.event_id`.execute(db);
+  return new Set(result.rows.map((r) => String(r.event_id)));
+}
+
+function insertStatement(events: readonly AuditEvent[]) {
   const column = <T>(pick: (e: AuditEvent) => T) => events.map(pick);
   // One statement for the batch: arrays of columns, unnested row by row. securable_ids (an
   // array per row) and detail travel as JSON text.
-  await sql`
+  return sql`
     INSERT INTO audit_event (at, request_id, principal, via, action, decision, status, error_type, warehouse_id, object_kind, object_name, securable_ids, detail)
     SELECT e.at, e.request_id, e.principal, e.via, e.action, e.decision, e.status, e.error_type, e.warehouse_id, e.object_kind, e.object_name,
            ARRAY(SELECT jsonb_array_elements_text(e.securable_ids::jsonb)::uuid), e.detail::jsonb
@@ -50,8 +83,8 @@ export async function insertAuditEvents(db: DbOrTx, events: readonly AuditEvent[
       ${column((e) => e.via)}::text[], ${column((e) => e.action)}::text[], ${column((e) => e.decision)}::text[],
       ${column((e) => e.status)}::integer[], ${column((e) => e.errorType)}::text[], ${column((e) => e.warehouseId)}::uuid[],
       ${column((e) => e.objectKind)}::text[], ${column((e) => e.objectName)}::text[],
-      ${column((e) => JSON.stringify(e.securableIds))}::text[], ${column((e) => (e.detail === null ? null : JSON.stringify(e.detail)))}::text[]
-    ) AS e(at, request_id, principal, via, action, decision, status, error_type, warehouse_id, object_kind, object_name, securable_ids, detail)`.execute(db);
+      ${column((e) => JSON.stringify(e.securableIds))}::text[], ${column((e) => (e.detail === null ? null : stringifyJson(e.detail)))}::text[]
+    ) AS e(at, request_id, principal, via, action, decision, status, error_type, warehouse_id, object_kind, object_name, securable_ids, detail)`;
 }
 
 interface AuditRow {

@@ -5,7 +5,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database, Db } from './database.js';
 import { openDedicatedSession, type DedicatedSession } from './dedicated-session.js';
-import { fencedDriver } from './idempotency-fence.js';
+import { commitStepsDriver } from './commit-steps.js';
 import { EmbeddedKysely, PgliteDialect } from './pglite-dialect.js';
 
 export interface DatabaseOptions {
@@ -65,9 +65,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   return { db, kind: 'embedded', poolStats: () => undefined, openSession: undefined, close: () => db.destroy() };
 }
 
-/** Postgres with idempotent requests' commits fenced (idempotency-fence.ts). */
+/** Postgres with each request's commit steps (commit-steps.ts). */
 class FencedPostgresDialect extends PostgresDialect {
   override createDriver() {
-    return fencedDriver(super.createDriver());
+    return commitStepsDriver(super.createDriver());
   }
 }

@@ -23,7 +23,7 @@ import {
   type Driver,
   type QueryResult,
 } from 'kysely';
-import { fencedDriver } from './idempotency-fence.js';
+import { commitStepsDriver } from './commit-steps.js';
 
 /** Thrown instead of waiting forever for the connection the caller's own transaction holds. */
 export class EmbeddedConnectionDeadlockError extends Error {
@@ -141,7 +141,7 @@ export class PgliteDialect implements Dialect {
   }
 
   createDriver(): Driver {
-    return fencedDriver(new PgliteDriver(this.pglite, this.scope));
+    return commitStepsDriver(new PgliteDriver(this.pglite, this.scope));
   }
 
   createQueryCompiler() {

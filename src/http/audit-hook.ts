@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { detailOf, isAudited, operationIndex } from '../audit/audit-events.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditEvent } from '../db/audit-repository.js';
 import { namespaceName, tableName } from '../catalog/identifiers.js';
 import { decodeNamespace } from './identifiers.js';
 import { loadOpenApiDocument } from './openapi-document.js';
@@ -18,6 +19,10 @@ export interface RequestAudit {
   /** Added by the route. */
   detail: Record<string, unknown> | null;
   errorType: string | null;
+  /** The event's row, when the request's first commit inserted it (its outcome is stored later). */
+  storedId: string | null;
+  /** A commit of this request is inserting the event (transactions may commit concurrently). */
+  storing: boolean;
 }
 
 declare module 'fastify' {
@@ -41,7 +46,32 @@ export function registerAuditHook(app: FastifyInstance, audit: AuditLog): void {
   const operations = operationIndex(loadOpenApiDocument());
   app.decorateRequest('audit', null as unknown as RequestAudit);
   app.addHook('onRequest', async (request) => {
-    request.audit = { denied: false, warehouseId: null, securableIds: new Set(), detail: null, errorType: null };
+    request.audit = { denied: false, warehouseId: null, securableIds: new Set(), detail: null, errorType: null, storedId: null, storing: false };
+    // What a mutation commits is audited in the same transaction (status unknown yet): a
+    // process killed between its commit and its answer cannot lose the event.
+    request.commits?.steps.push(async (execute) => {
+      const noted = request.audit;
+      if (noted.storing || noted.storedId !== null) return;
+      const event = eventOf(request, null, operations);
+      if (!event) return;
+      // Once per request, even when two of its transactions commit at the same moment. (Should
+      // the transaction carrying it roll back, the answer's event is inserted whole instead.)
+      let insert;
+      try {
+        insert = audit.compileInsert(event);
+      } catch (error) {
+        // A bug in making the event must not fail the mutation: its answer records it.
+        request.log.error({ err: error }, 'the audit event could not be written with its transaction');
+        return;
+      }
+      noted.storing = true;
+      try {
+        const inserted = await execute(insert);
+        noted.storedId = String((inserted.rows[0] as { event_id: unknown }).event_id);
+      } finally {
+        noted.storing = false;
+      }
+    });
   });
   app.addHook('onSend', async (request, reply, payload) => {
     // The error type, from the error model's body (small, and only for failures).
@@ -57,32 +87,37 @@ export function registerAuditHook(app: FastifyInstance, audit: AuditLog): void {
     return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
-    const noted = request.audit;
-    if (!noted) return;
-    const status = reply.statusCode;
-    const route = request.routeOptions.url;
-    const action = route === undefined ? undefined : operations.get(`${request.method} ${route}`);
-    const denied = noted.denied || status === 401 || status === 403;
-    if (!isAudited(request.method, action, denied)) return;
-    if (route?.startsWith('/health/') || route?.startsWith('/docs')) return;
-    const object = objectOf(request);
-    audit.record({
-      at: new Date(),
-      requestId: request.id,
-      // A 401 names nobody; the token endpoint's detail says which client tried.
-      principal: status === 401 || action === 'getToken' ? null : request.principal.name,
-      via: status === 401 ? null : request.principal.via,
-      action: action ?? `${request.method} ${route ?? 'unmatched'}`,
-      decision: denied ? 'denied' : 'allowed',
-      status,
-      errorType: noted.errorType,
-      warehouseId: noted.warehouseId,
-      objectKind: object.kind,
-      objectName: object.name,
-      securableIds: [...noted.securableIds],
-      detail: noted.detail ?? detailOf(action, request.body, request.query),
-    });
+    if (!request.audit) return;
+    const event = eventOf(request, reply.statusCode, operations);
+    if (event) audit.record(event, request.audit.storedId);
   });
+}
+
+/** The request's event (`status` null: in its transaction, before the answer), or undefined when it is not audited. */
+function eventOf(request: FastifyRequest, status: number | null, operations: Map<string, string>): AuditEvent | undefined {
+  const noted = request.audit;
+  const route = request.routeOptions.url;
+  const action = route === undefined ? undefined : operations.get(`${request.method} ${route}`);
+  const denied = noted.denied || status === 401 || status === 403;
+  if (!isAudited(request.method, action, denied)) return undefined;
+  if (route?.startsWith('/health/') || route?.startsWith('/docs')) return undefined;
+  const object = objectOf(request);
+  return {
+    at: new Date(),
+    requestId: request.id,
+    // A 401 names nobody; the token endpoint's detail says which client tried.
+    principal: status === 401 || action === 'getToken' ? null : request.principal.name,
+    via: status === 401 ? null : request.principal.via,
+    action: action ?? `${request.method} ${route ?? 'unmatched'}`,
+    decision: denied ? 'denied' : 'allowed',
+    status,
+    errorType: noted.errorType,
+    warehouseId: noted.warehouseId,
+    objectKind: object.kind,
+    objectName: object.name,
+    securableIds: [...noted.securableIds],
+    detail: noted.detail ?? detailOf(action, request.body, request.query),
+  };
 }
 
 /** What the path names: a table or view, a namespace, a warehouse, or the catalog itself. */

@@ -1,6 +1,7 @@
 // Idempotency-Key on mutations (the REST spec; Java clients 1.11+ send one on every mutation
 // once /v1/config advertises `idempotency-key-lifetime`). Per principal and key:
-//  - the first request claims the key, runs fenced (src/db/idempotency-fence.ts), and its
+//  - the first request claims the key, runs fenced (src/db/idempotency-fence.ts, a commit
+//    step of src/http/request-commits.ts), and its
 //    answer is kept, unless it is a 5xx (the spec: not final);
 //  - a repeat of the same request gets that answer again (header `idempotent-replayed`),
 //    waits while the first is still running (then 503 with Retry-After), runs again if
@@ -8,9 +9,9 @@
 //    its process stopped before answering;
 //  - the same key with another request is a 422; a key that is no UUID a 400.
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { operationIndex } from '../audit/audit-events.js';
-import { runFenced, type FenceContext } from '../db/idempotency-fence.js';
+import { fenceStep } from '../db/idempotency-fence.js';
 import { CatalogError, badRequest, serviceUnavailable, unprocessable } from '../iceberg/errors.js';
 import { IDEMPOTENCY_KEY, WITHOUT_KEYS, answerRepeat, requestFingerprint, type IdempotencyKeys } from '../idempotency/idempotency-keys.js';
 import { loadOpenApiDocument } from './openapi-document.js';
@@ -18,8 +19,7 @@ import { loadOpenApiDocument } from './openapi-document.js';
 interface RequestIdempotency {
   principal: string;
   key: string;
-  /** The attempt's fence, shared with the handler's database transactions. */
-  fence: FenceContext;
+  attempt: string;
   /** Answered from the store, or its answer already kept: nothing (more) to keep. */
   replayed: boolean;
 }
@@ -47,16 +47,6 @@ export function registerIdempotencyHook(app: FastifyInstance, keys: IdempotencyK
   const staleAfterMs = options.requestTimeoutMs + 10_000;
   app.decorateRequest('idempotency', null);
 
-  // Route handlers run inside the fence of their request's key, when it has one.
-  app.addHook('onRoute', (route) => {
-    const handler = route.handler as RouteHandlerMethod;
-    route.handler = function fenced(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-      const held = request.idempotency;
-      if (!held || held.replayed) return handler.call(this, request, reply);
-      return runFenced(held.fence, () => handler.call(this, request, reply));
-    } as RouteHandlerMethod;
-  });
-
   app.addHook('preHandler', async (request, reply) => {
     const header = request.headers['idempotency-key'];
     if (header === undefined || !MUTATIONS.has(request.method)) return;
@@ -71,7 +61,9 @@ export function registerIdempotencyHook(app: FastifyInstance, keys: IdempotencyK
     const fingerprint = requestFingerprint({ method: request.method, route: route!, params: request.params, query: request.query, body: request.body });
     const attempt = randomUUID();
     const hold = () => {
-      request.idempotency = { principal, key, fence: { principal, key, attempt, open: true }, replayed: false };
+      request.idempotency = { principal, key, attempt, replayed: false };
+      // First of the request's commit steps: a fenced-out attempt writes nothing, not even its audit event.
+      request.commits?.steps.unshift(fenceStep({ principal, key, attempt }));
     };
     const deadline = Date.now() + options.waitMs;
     // Each round either settles the request or waits POLL_MS; a key that expires or changes
@@ -85,7 +77,7 @@ export function registerIdempotencyHook(app: FastifyInstance, keys: IdempotencyK
         case 'mismatch':
           throw unprocessable(`Idempotency-Key ${key} was used for another request (${row.operation}); use a new key for a new request`);
         case 'replay': {
-          request.idempotency = { principal, key, fence: { principal, key, attempt, open: false }, replayed: true };
+          request.idempotency = { principal, key, attempt, replayed: true };
           const stored = await keys.answerOf(row);
           reply.code(stored.status).headers(stored.headers).header('idempotent-replayed', 'true');
           return reply.send(stored.body.length > 0 ? stored.body : undefined);
@@ -118,15 +110,14 @@ export function registerIdempotencyHook(app: FastifyInstance, keys: IdempotencyK
     try {
       const body = payload === undefined || payload === null ? Buffer.alloc(0) : typeof payload === 'string' ? Buffer.from(payload) : Buffer.isBuffer(payload) ? payload : undefined;
       if (reply.statusCode >= 500 || body === undefined) {
-        await keys.release(held.principal, held.key, held.fence.attempt);
+        await keys.release(held.principal, held.key, held.attempt);
       } else {
         const headers: Record<string, string> = {};
         for (const name of KEPT_HEADERS) {
           const value = reply.getHeader(name);
           if (value !== undefined) headers[name] = String(value);
         }
-        held.fence.open = false;
-        await keys.finish(held.principal, held.key, held.fence.attempt, { status: reply.statusCode, headers, body });
+        await keys.finish(held.principal, held.key, held.attempt, { status: reply.statusCode, headers, body });
       }
     } catch (error) {
       // The answer still goes out; a repeat then finds the key unfinished (docs/idempotency).

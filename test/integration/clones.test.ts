@@ -1,4 +1,5 @@
 // Zero-copy clones on a real Postgres and real object storage, through the HTTP API.
+import { stringifyJson } from '../../src/json/int64-json.js';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -112,6 +113,7 @@ describe('clones on Postgres', { skip: noPostgres }, () => {
     assert.equal(atTime.status, 200);
     assert.ok(int64Equals(atTime.body.metadata['current-snapshot-id'], first));
     const atId = await clone(['prod'], 'events', { destination: { namespace: ['dev'], name: 'events_first' }, point: { 'snapshot-id': first } });
+    assert.equal(atId.status, 200, stringifyJson(atId.body));
     assert.ok(int64Equals(atId.body.metadata['current-snapshot-id'], first));
 
     const cases: [Record<string, unknown>, number, string][] = [

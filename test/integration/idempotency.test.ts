@@ -11,7 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { stringifyJson } from '../../src/json/int64-json.js';
 import { ANONYMOUS } from '../../src/auth/principal.js';
-import { FencedOut, runFenced } from '../../src/db/idempotency-fence.js';
+import { runWithCommitSteps } from '../../src/db/commit-steps.js';
+import { FencedOut, fenceStep } from '../../src/db/idempotency-fence.js';
 import { requestFingerprint } from '../../src/idempotency/idempotency-keys.js';
 import { RestClient, appendSnapshot, bigSnapshotId, simpleSchema } from '../support/rest-client.js';
 import { adminDatabaseUrl, createDatabase, startTestCatalog, type TestCatalog } from '../support/test-catalog.js';
@@ -201,13 +202,13 @@ for (const backend of backends) {
         db.transaction().execute(async (tx) => {
           await sql`UPDATE namespace SET properties = '{"touched":"yes"}' WHERE levels = ARRAY['fenced']`.execute(tx);
         });
-      await assert.rejects(runFenced({ principal: ANONYMOUS.name, key, attempt: old, open: true }, write), FencedOut);
+      await assert.rejects(runWithCommitSteps({ steps: [fenceStep({ principal: ANONYMOUS.name, key, attempt: old })], open: true }, write), FencedOut);
       const loaded = await client.request('GET', '/v1/default/namespaces/fenced');
       assert.equal(loaded.body.properties?.touched, undefined, 'rolled back');
       // Work a request left running after its final answer (a collection run) is not fenced:
       // it must not fail once the key is gone.
       await sql`DELETE FROM idempotency_key WHERE key = ${key}::uuid`.execute(db);
-      await runFenced({ principal: ANONYMOUS.name, key, attempt: old, open: false }, write);
+      await runWithCommitSteps({ steps: [fenceStep({ principal: ANONYMOUS.name, key, attempt: old })], open: false }, write);
       assert.equal((await client.request('GET', '/v1/default/namespaces/fenced')).body.properties.touched, 'yes');
     });
   });

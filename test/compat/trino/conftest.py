@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,6 +70,18 @@ def trino_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.start()
     except RuntimeError as exc:
         pytest.fail(f"cannot start Trino: {exc}", pytrace=False)
+    # "Started" is not "schedules queries": the coordinator registers itself as a worker a
+    # moment later (until then: NO_NODES_AVAILABLE, seen on a loaded machine).
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            TrinoClient(server.uri).query("SELECT 1")
+            break
+        except Exception as exc:  # noqa: BLE001 - any failure before the deadline is "not yet"
+            if time.monotonic() > deadline:
+                server.stop()
+                pytest.fail(f"Trino started but ran no query within 60 s: {exc}", pytrace=False)
+            time.sleep(0.5)
     STARTED.append(f"Trino {ensure_trino.TRINO_VERSION} started in {server.startup_seconds:.1f}s at {server.uri} (log: {server.log_path})")
     try:
         yield server.uri
