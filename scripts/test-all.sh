@@ -134,9 +134,12 @@ PG_BIN="$("$ENV_SCRIPTS/ensure-postgres.sh" 2>/dev/null || true)"
 
 # --- 5. integration tests ---------------------------------------------------------------
 if wants integration && [[ -n "$PG_URL" ]]; then
-  log "integration tests (real Postgres, real S3-compatible server)"
+  # MinIO enforces the session policies of vended credentials (moto ignores them): built from
+  # its Go module once, cached (scripts/test-env/ensure_minio.py).
+  MINIO_BIN="$(python3 "$ENV_SCRIPTS/ensure_minio.py")" || { MINIO_BIN=""; record_failure minio "could not build MinIO (the vended-credential tests need it)"; }
+  log "integration tests (real Postgres, real S3-compatible servers)"
   mapfile -t integration_files < <(find test/integration -name '*.test.ts' | sort)
-  CATALOG_TEST_DATABASE_URL="$PG_URL" CATALOG_TEST_S3_ENDPOINT="$S3_ENDPOINT" \
+  CATALOG_TEST_DATABASE_URL="$PG_URL" CATALOG_TEST_S3_ENDPOINT="$S3_ENDPOINT" CATALOG_TEST_MINIO_BIN="$MINIO_BIN" \
     run_node_tests integration "${integration_files[@]}"
 fi
 
