@@ -48,6 +48,7 @@ import { registerCloneRoutes } from './http/routes/clone-routes.js';
 import { registerCompression } from './http/compression.js';
 import { registerIdempotencyHook } from './http/idempotency-hook.js';
 import type { IdempotencyKeys } from './idempotency/idempotency-keys.js';
+import type { CredentialVendor } from './storage/credential-vendor.js';
 import { registerConfigRoutes } from './http/routes/config-routes.js';
 import { registerRetentionRoutes } from './http/routes/retention-routes.js';
 import { registerHealthRoutes, type HealthChecks } from './http/routes/health-routes.js';
@@ -57,7 +58,7 @@ import { registerViewRoutes } from './http/routes/view-routes.js';
 import type { WarehouseResolver } from './http/warehouse-resolver.js';
 
 export interface AppDependencies {
-  config: Pick<Config, 's3' | 'bodyLimitBytes' | 'bodyBudgetBytes' | 'requestTimeoutMs' | 'logLevel' | 'auth' | 'idempotencyKeyLifetimeMs'>;
+  config: Pick<Config, 's3' | 'bodyLimitBytes' | 'bodyBudgetBytes' | 'requestTimeoutMs' | 'logLevel' | 'auth' | 'idempotencyKeyLifetimeMs' | 'vending'>;
   authenticator: Authenticator;
   administrators: Administrators;
   authorizer: PostgresAuthorizer;
@@ -65,6 +66,8 @@ export interface AppDependencies {
   grants: GrantService;
   audit: AuditLog;
   idempotencyKeys: IdempotencyKeys;
+  /** Only with CATALOG_S3_VENDING=sts. */
+  vendor?: CredentialVendor;
   /** Only with CATALOG_AUTHENTICATION=catalog. */
   clients?: ClientRegistry;
   tokenGrants?: TokenGrants;

@@ -77,6 +77,29 @@ export const SETTINGS = {
     kind: 'url',
     doc: 'S3 endpoint handed to engines in /v1/config and the config of each table answer, if it differs from the one the catalog uses. Defaults to CATALOG_S3_ENDPOINT.',
   },
+  s3Vending: {
+    env: 'CATALOG_S3_VENDING',
+    kind: 'enum',
+    default: 'off',
+    values: ['off', 'sts'],
+    doc: 'Vend temporary S3 credentials to engines that ask (X-Iceberg-Access-Delegation: vended-credentials): `sts` assumes CATALOG_S3_VENDING_ROLE_ARN with a session policy for each table (read its files and its clone sources\', write only its own, never delete).',
+  },
+  s3VendingRoleArn: {
+    env: 'CATALOG_S3_VENDING_ROLE_ARN',
+    kind: 'string',
+    doc: 'The role vended credentials are sessions of (CATALOG_S3_VENDING=sts); the catalog\'s own credentials must be allowed to assume it, and it must reach every warehouse\'s files.',
+  },
+  s3VendingDurationSeconds: {
+    env: 'CATALOG_S3_VENDING_DURATION_SECONDS',
+    kind: 'int',
+    default: '3600',
+    doc: 'Lifetime of vended credentials (900 to 43200 s); engines renew them at GET .../tables/{table}/credentials.',
+  },
+  s3StsEndpoint: {
+    env: 'CATALOG_S3_STS_ENDPOINT',
+    kind: 'url',
+    doc: 'STS endpoint for vending; defaults to CATALOG_S3_ENDPOINT (S3-compatible stores such as MinIO serve STS there), and AWS STS when neither is set.',
+  },
   commitMaxAttempts: {
     env: 'CATALOG_COMMIT_MAX_ATTEMPTS',
     kind: 'int',

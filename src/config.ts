@@ -25,6 +25,8 @@ export interface Config {
   /** Canonical roots under which new warehouse roots may be created (warehouse clones). */
   warehouseAllowedRoots: readonly string[];
   s3: { endpoint?: string; region: string; pathStyle: boolean; clientEndpoint?: string };
+  /** Credential vending (src/storage/credential-vendor.ts); undefined when off. */
+  vending?: { roleArn: string; durationSeconds: number; stsEndpoint?: string };
   commitMaxAttempts: number;
   metadataCacheBytes: number;
   cloneExpiryIntervalMs: number;
@@ -180,6 +182,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   }
   const dataDir = resolve(values.dataDir as string);
   if ((values.auditRetentionDays as number) < 1) throw new ConfigError('CATALOG_AUDIT_RETENTION_DAYS: at least 1');
+  const vendingDuration = values.s3VendingDurationSeconds as number;
+  if (vendingDuration < 900 || vendingDuration > 43_200) throw new ConfigError('CATALOG_S3_VENDING_DURATION_SECONDS: from 900 to 43200');
+  if (values.s3Vending === 'sts' && !values.s3VendingRoleArn) throw new ConfigError('CATALOG_S3_VENDING=sts needs CATALOG_S3_VENDING_ROLE_ARN');
   const idempotencySeconds = values.idempotencyKeyLifetimeSeconds as number;
   if (idempotencySeconds < 0 || idempotencySeconds > 7 * 86_400) throw new ConfigError('CATALOG_IDEMPOTENCY_KEY_LIFETIME_SECONDS: from 0 (off) to 604800 (a week)');
   const warehouseLocation = canonicalRoot(
@@ -216,6 +221,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       pathStyle: values.s3PathStyle as boolean,
       clientEndpoint: (values.clientS3Endpoint ?? values.s3Endpoint) as string | undefined,
     }),
+    vending:
+      values.s3Vending === 'sts'
+        ? Object.freeze({
+            roleArn: values.s3VendingRoleArn as string,
+            durationSeconds: vendingDuration,
+            stsEndpoint: (values.s3StsEndpoint ?? values.s3Endpoint) as string | undefined,
+          })
+        : undefined,
     commitMaxAttempts: values.commitMaxAttempts as number,
     metadataCacheBytes: values.metadataCacheBytes as number,
     cloneExpiryIntervalMs: values.cloneExpiryIntervalMs as number,

@@ -45,6 +45,7 @@ import { S3ObjectStore } from './storage/s3-store.js';
 import { sql } from 'kysely';
 import { join } from 'node:path';
 import { IdempotencyKeys } from './idempotency/idempotency-keys.js';
+import { CredentialVendor } from './storage/credential-vendor.js';
 
 export function createObjectStore(config: Config): ObjectStore {
   return new ObjectStoreRouter({
@@ -141,6 +142,9 @@ export async function createDependencies(
     grants: new GrantService(db, authorizer),
     audit: new AuditLog(db, undefined, metrics),
     idempotencyKeys: new IdempotencyKeys(db, config.idempotencyKeyLifetimeMs),
+    vendor: config.vending
+      ? new CredentialVendor({ roleArn: config.vending.roleArn, durationSeconds: config.vending.durationSeconds, endpoint: config.vending.stsEndpoint, region: config.s3.region })
+      : undefined,
     clients,
     tokenGrants: catalogTokens && clients ? new TokenGrants(catalogTokens, clients) : undefined,
     namespaces: new NamespaceService(db),

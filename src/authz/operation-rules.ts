@@ -44,6 +44,7 @@ export const OPERATION_RULES: Record<string, readonly Rule[]> = {
   createTable: [r('create', 'namespace')],
   registerTable: [r('create', 'namespace'), r('write', 'table', 'when it overwrites an existing table')],
   loadTable: [r('read', 'table')],
+  loadCredentials: [r('read', 'table')],
   tableExists: [r('see', 'table')],
   updateTable: [r('write', 'table')],
   dropTable: [r('drop', 'table')],

@@ -1,8 +1,8 @@
 // The client-facing storage settings an engine needs to reach a table's files. /v1/config
 // hands them out as catalog defaults, but DuckDB reads only a LoadTableResult's `config`, so
 // every table answer carries them too, under the same keys (Java's S3FileIO and Trino read
-// `s3.*`, PyIceberg `s3.*` and `client.region`). Never credentials: those belong to
-// credential vending.
+// `s3.*`, PyIceberg `s3.*` and `client.region`). Credentials only when vended, to the engine
+// that asked (src/storage/credential-vendor.ts).
 //
 // DuckDB also scopes those settings to the table's location, while a clone's files lie under
 // its source's location (and the source's source's). So an S3 table answer lists every
@@ -10,6 +10,7 @@
 // still, no keys): DuckDB builds one scoped secret per entry, and clients that pick the
 // longest matching prefix (Java, PyIceberg) get the same settings whichever they pick.
 import type { Config } from '../config.js';
+import type { VendedCredentials } from '../storage/credential-vendor.js';
 
 export type StorageConfig = Readonly<Record<string, string>>;
 
@@ -65,12 +66,39 @@ export class StorageConfigs {
   /**
    * `config` and `storage-credentials` for a table whose files lie under `prefixes` (the first
    * is its location). The ETag covers both: a catalog restarted with other S3 settings must
-   * not have a client keep a cached answer as current.
+   * not have a client keep a cached answer as current. With `vended` credentials they go into
+   * the config and every entry, with where to renew them; the ETag then changes with them, so
+   * a client revalidating a load never keeps credentials that have been replaced.
    */
-  answerFor(prefixes: readonly string[]): StorageAnswer {
+  answerFor(prefixes: readonly string[], vended?: VendedConfig): StorageAnswer {
     if (!this.isS3(prefixes[0] ?? '')) return { config: '{}', credentials: '', etagPart: '' };
-    const entries = prefixes.filter((p) => this.isS3(p)).map((prefix) => ({ prefix, config: this.s3Settings }));
+    const settings = vended ? { ...this.s3Settings, ...vended.config } : this.s3Settings;
+    const entries = this.entries(prefixes, settings);
+    const config = vended ? JSON.stringify({ ...settings, ...vended.refresh }) : this.s3Json;
     const credentials = `,"storage-credentials":${JSON.stringify(entries)}`;
-    return { config: this.s3Json, credentials, etagPart: this.s3Json + credentials };
+    return { config, credentials, etagPart: config + credentials };
   }
+
+  /** The `storage-credentials` entries alone (the loadCredentials answer). */
+  entries(prefixes: readonly string[], settings: StorageConfig = this.s3Settings): { prefix: string; config: StorageConfig }[] {
+    return prefixes.filter((p) => this.isS3(p)).map((prefix) => ({ prefix, config: settings }));
+  }
+}
+
+/** Vended credentials as table config, and where a client renews them (Java's S3FileIO reads both). */
+export interface VendedConfig {
+  config: StorageConfig;
+  refresh: StorageConfig;
+}
+
+export function vendedConfig(credentials: VendedCredentials, refreshPath: string): VendedConfig {
+  return {
+    config: {
+      's3.access-key-id': credentials.accessKeyId,
+      's3.secret-access-key': credentials.secretAccessKey,
+      's3.session-token': credentials.sessionToken,
+      's3.session-token-expires-at-ms': String(credentials.expiresAt.getTime()),
+    },
+    refresh: { 'client.refresh-credentials-endpoint': refreshPath, 'client.refresh-credentials-enabled': 'true' },
+  };
 }

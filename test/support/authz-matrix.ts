@@ -130,6 +130,7 @@ export const CALLS: Record<string, (f: Fixture) => Call> = {
   createTable: () => ({ method: 'POST', path: `${wh}/namespaces/${ns}/tables`, body: { name: unique(), schema } }),
   registerTable: (f) => ({ method: 'POST', path: `${wh}/namespaces/${ns}/register`, body: { name: unique(), 'metadata-location': `@metadata:${f.table}` } }),
   loadTable: (f) => ({ method: 'GET', path: `${wh}/namespaces/${ns}/tables/${f.table}` }),
+  loadCredentials: (f) => ({ method: 'GET', path: `${wh}/namespaces/${ns}/tables/${f.table}/credentials` }),
   tableExists: (f) => ({ method: 'HEAD', path: `${wh}/namespaces/${ns}/tables/${f.table}` }),
   updateTable: (f) => ({ method: 'POST', path: `${wh}/namespaces/${ns}/tables/${f.table}`, body: { requirements: [], updates: [{ action: 'set-properties', updates: { k: 'v' } }] } }),
   dropTable: (f) => ({ method: 'DELETE', path: `${wh}/namespaces/${ns}/tables/${f.table}` }),

@@ -445,6 +445,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/{prefix}/namespaces/{namespace}/tables/{table}/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description Table name within the namespace. */
+                table: components["parameters"]["table"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Fresh vended credentials for a table
+         * @description The temporary S3 credentials a load with `X-Iceberg-Access-Delegation:
+         *     vended-credentials` carries, new or reused while fresh: engines renew them here
+         *     (`client.refresh-credentials-endpoint`). Without vending (`CATALOG_S3_VENDING=off`) or
+         *     for a table not on S3 the list is empty. Needs `read` on the table; credentials write
+         *     only for a caller that may write it.
+         */
+        get: operations["loadCredentials"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/{prefix}/namespaces/{namespace}/register": {
         parameters: {
             query?: never;
@@ -1600,8 +1634,9 @@ export interface components {
          *     table-specific client settings (`config`) that take precedence over the catalog
          *     configuration. For a table on S3 `config` holds the client-facing `s3.endpoint` (when
          *     configured), `s3.region`, `client.region` and `s3.path-style-access`, the same as
-         *     `/v1/config` defaults (some engines, DuckDB among them, read only this); never
-         *     credentials. For a local table it is empty. For an S3 table `storage-credentials` lists
+         *     `/v1/config` defaults (some engines, DuckDB among them, read only this), and credentials
+         *     only when the client asked for vended ones (`X-Iceberg-Access-Delegation`). For a local
+         *     table it is empty. For an S3 table `storage-credentials` lists
          *     every prefix the table's files may lie under (its location, its `write.data.path` and
          *     `write.metadata.path`, and the locations of the tables it was cloned from), each with
          *     the same settings and no keys: DuckDB scopes its S3 settings by these prefixes, and a
@@ -1613,6 +1648,9 @@ export interface components {
             metadata: components["schemas"]["TableMetadata"];
             config?: components["schemas"]["StringMap"];
             "storage-credentials"?: components["schemas"]["StorageCredential"][];
+        };
+        LoadCredentialsResponse: {
+            "storage-credentials": components["schemas"]["StorageCredential"][];
         };
         /**
          * @description Java clients write optional members they have no value for as `null`; in this and the
@@ -2676,6 +2714,13 @@ export interface components {
         /**
          * @description Comma-separated access mechanisms the client can use for the table's files
          *     (`vended-credentials`, `remote-signing`). The server may honour any of them or none.
+         *     With `vended-credentials` and `CATALOG_S3_VENDING=sts`, an S3 table's answer carries
+         *     temporary credentials for this caller (`s3.access-key-id`, `s3.secret-access-key`,
+         *     `s3.session-token`, `s3.session-token-expires-at-ms`) in `config` and every
+         *     `storage-credentials` entry, and where to renew them
+         *     (`client.refresh-credentials-endpoint`). They read every prefix the table's files lie
+         *     under (a clone's sources too), write only where the table writes and only if the
+         *     caller may write it, and delete nothing.
          */
         accessDelegation: string;
     };
@@ -3669,6 +3714,13 @@ export interface operations {
                 /**
                  * @description Comma-separated access mechanisms the client can use for the table's files
                  *     (`vended-credentials`, `remote-signing`). The server may honour any of them or none.
+                 *     With `vended-credentials` and `CATALOG_S3_VENDING=sts`, an S3 table's answer carries
+                 *     temporary credentials for this caller (`s3.access-key-id`, `s3.secret-access-key`,
+                 *     `s3.session-token`, `s3.session-token-expires-at-ms`) in `config` and every
+                 *     `storage-credentials` entry, and where to renew them
+                 *     (`client.refresh-credentials-endpoint`). They read every prefix the table's files lie
+                 *     under (a clone's sources too), write only where the table writes and only if the
+                 *     caller may write it, and delete nothing.
                  */
                 "X-Iceberg-Access-Delegation"?: components["parameters"]["accessDelegation"];
             };
@@ -3729,6 +3781,13 @@ export interface operations {
                 /**
                  * @description Comma-separated access mechanisms the client can use for the table's files
                  *     (`vended-credentials`, `remote-signing`). The server may honour any of them or none.
+                 *     With `vended-credentials` and `CATALOG_S3_VENDING=sts`, an S3 table's answer carries
+                 *     temporary credentials for this caller (`s3.access-key-id`, `s3.secret-access-key`,
+                 *     `s3.session-token`, `s3.session-token-expires-at-ms`) in `config` and every
+                 *     `storage-credentials` entry, and where to renew them
+                 *     (`client.refresh-credentials-endpoint`). They read every prefix the table's files lie
+                 *     under (a clone's sources too), write only where the table writes and only if the
+                 *     caller may write it, and delete nothing.
                  */
                 "X-Iceberg-Access-Delegation"?: components["parameters"]["accessDelegation"];
                 /** @description An `etag` value from an earlier load of this table. */
@@ -3961,6 +4020,43 @@ export interface operations {
             };
         };
     };
+    loadCredentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description Table name within the namespace. */
+                table: components["parameters"]["table"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The credentials, one entry per prefix the table's files lie under. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoadCredentialsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            414: components["responses"]["UriTooLong"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
     registerTable: {
         parameters: {
             query?: never;
@@ -3979,6 +4075,13 @@ export interface operations {
                 /**
                  * @description Comma-separated access mechanisms the client can use for the table's files
                  *     (`vended-credentials`, `remote-signing`). The server may honour any of them or none.
+                 *     With `vended-credentials` and `CATALOG_S3_VENDING=sts`, an S3 table's answer carries
+                 *     temporary credentials for this caller (`s3.access-key-id`, `s3.secret-access-key`,
+                 *     `s3.session-token`, `s3.session-token-expires-at-ms`) in `config` and every
+                 *     `storage-credentials` entry, and where to renew them
+                 *     (`client.refresh-credentials-endpoint`). They read every prefix the table's files lie
+                 *     under (a clone's sources too), write only where the table writes and only if the
+                 *     caller may write it, and delete nothing.
                  */
                 "X-Iceberg-Access-Delegation"?: components["parameters"]["accessDelegation"];
             };

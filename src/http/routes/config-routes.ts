@@ -44,7 +44,12 @@ export function registerConfigRoutes(app: FastifyInstance, deps: AppDependencies
       overrides: { prefix: warehouse.name },
       // The token endpoint only when the catalog issues tokens itself (with an external IdP
       // clients must get theirs there).
-      endpoints: deps.config.auth.mode === 'catalog' ? [...SERVED_ENDPOINTS, 'POST /v1/oauth/tokens'] : [...SERVED_ENDPOINTS],
+      endpoints: [
+        ...SERVED_ENDPOINTS,
+        ...(deps.config.auth.mode === 'catalog' ? ['POST /v1/oauth/tokens'] : []),
+        // Java's S3FileIO renews vended credentials here only when it is listed.
+        ...(deps.config.vending ? ['GET /v1/{prefix}/namespaces/{namespace}/tables/{table}/credentials'] : []),
+      ],
       // Java clients (1.11+) then send an Idempotency-Key on every mutation (idempotency-hook.ts).
       ...(deps.config.idempotencyKeyLifetimeMs > 0 ? { 'idempotency-key-lifetime': isoDuration(deps.config.idempotencyKeyLifetimeMs) } : {}),
     };

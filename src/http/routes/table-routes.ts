@@ -11,7 +11,8 @@ import { stringifyJson } from '../../json/int64-json.js';
 import { COMPRESSION_THRESHOLD_BYTES, LOAD_BODY_VARIANTS, preferredCoding } from '../compression.js';
 import { sameNamespace } from '../access-checks.js';
 import { decodeNamespace } from '../identifiers.js';
-import { StorageConfigs, tableFilePrefixes, type StorageAnswer } from '../storage-config.js';
+import { StorageConfigs, storageConfigFor, tableFilePrefixes, vendedConfig, type StorageAnswer } from '../storage-config.js';
+import type { TableHead } from '../../db/table-repository.js';
 import type { TableMetadata } from '../../iceberg/table-metadata.js';
 import type { GivenMembers, Schemas } from '../request-types.js';
 import { matchingTag } from './etags.js';
@@ -32,6 +33,13 @@ function etagOf(metadataLocation: string, mode: SnapshotMode, configPart: string
 function loadResultJson(metadataLocation: string | null, metadataJson: string, storage: StorageAnswer): string {
   if (typeof metadataJson !== 'string' || metadataJson === '') throw new Error('table metadata document is missing');
   return `{"metadata-location":${JSON.stringify(metadataLocation)},"metadata":${metadataJson},"config":${storage.config}${storage.credentials}}`;
+}
+
+/** The client asked for vended credentials (the spec's X-Iceberg-Access-Delegation, a list). */
+function wantsVended(request: FastifyRequest): boolean {
+  const header = request.headers['x-iceberg-access-delegation'];
+  const values = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',');
+  return values.some((v) => v.trim().toLowerCase() === 'vended-credentials');
 }
 
 function sendJson(reply: FastifyReply, json: string | Buffer) {
@@ -58,6 +66,24 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
   /** What an answer about this table version says of storage (storage-config.ts). */
   const storageOf = (table: { location: string; sourceLocations?: string[] }, metadata: TableMetadata) =>
     storage.answerFor(tableFilePrefixes(table.location, table.sourceLocations ?? [], metadata.properties));
+
+  /**
+   * Temporary credentials for this caller on this table, when it asked for them
+   * (X-Iceberg-Access-Delegation: vended-credentials), vending is on and the table is on S3:
+   * read where its files lie (its clone sources' too), write where it writes if the caller
+   * may write it, delete nowhere (vended-access.ts).
+   */
+  const vendedFor = async (request: FastifyRequest, warehouse: Warehouse, levels: string[], head: TableHead, metadata: TableMetadata, asked = wantsVended(request)) => {
+    const vendor = deps.vendor;
+    if (!asked || !vendor || !storage.isS3(head.location)) return undefined;
+    const target = { warehouse, namespace: { id: head.namespaceId, levels }, object: { id: head.id, kind: 'table' as const, owner: head.owner } };
+    const mayWrite = (await checks.access.privilegesOn(request.principal, target)).has('write');
+    const read = tableFilePrefixes(head.location, head.sourceLocations ?? [], metadata.properties).filter((p) => storage.isS3(p));
+    const write = mayWrite ? tableFilePrefixes(head.location, [], metadata.properties).filter((p) => storage.isS3(p)) : [];
+    const credentials = await vendor.vend({ read, write }, request.principal.name);
+    const path = `v1/${encodeURIComponent(warehouse.name)}/namespaces/${encodeURIComponent(levels.join('\x1f'))}/tables/${encodeURIComponent(head.name)}/credentials`;
+    return { read, config: vendedConfig(credentials, path) };
+  };
 
   /** A commit writes its table; one that creates it (assert-create) creates in its namespace. */
   const checkCommit = async (request: FastifyRequest, warehouse: Warehouse, identifier: TableIdentifier, requirements: unknown) => {
@@ -86,7 +112,11 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     await checks.namespace(request, warehouse, levels, 'create');
     const created = await tables.create(warehouse, levels, body, request.principal.name);
     const location = created.staged ? null : created.record.metadataLocation;
-    const answer = storageOf(created.record, created.metadata);
+    // Its creator owns it: vended credentials (when asked for) may write it.
+    const vended = await vendedFor(request, warehouse, levels, { ...created.record, owner: request.principal.name }, created.metadata);
+    const answer = vended
+      ? storage.answerFor(tableFilePrefixes(created.record.location, created.record.sourceLocations ?? [], created.metadata.properties), vended.config)
+      : storageOf(created.record, created.metadata);
     if (location) reply.header('etag', etagOf(location, 'all', answer.etagPart));
     return sendJson(reply, loadResultJson(location, created.metadataJson, answer));
   });
@@ -101,7 +131,12 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     // Before the ETag: an invisible table answers 404 to a conditional load too.
     await checks.onTable(request, warehouse, levels, table.head, 'read');
     // Local tables answer no storage settings: their document need not be parsed for them.
-    const answer = storage.isS3(table.head.location) ? storageOf(table.head, table.metadata()) : storage.answerFor([table.head.location]);
+    const vended = await vendedFor(request, warehouse, levels, table.head, table.metadata());
+    const answer = vended
+      ? storage.answerFor(tableFilePrefixes(table.head.location, table.head.sourceLocations ?? [], table.metadata().properties), vended.config)
+      : storage.isS3(table.head.location)
+        ? storageOf(table.head, table.metadata())
+        : storage.answerFor([table.head.location]);
     const tag = etagOf(table.head.metadataLocation, mode, answer.etagPart);
     reply.header('etag', tag);
     const match = matchingTag(ifNoneMatch, tag);
@@ -111,6 +146,8 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
       return reply.code(304).send();
     }
     const location = table.head.metadataLocation;
+    // An answer with credentials is this caller's alone: never from, nor into, the shared cache.
+    if (vended && mode === 'all') return sendJson(reply, loadResultJson(location, table.json, answer));
     if (mode === 'all') {
       const build = (json: string) => loadResultJson(location, json, answer);
       const plain = table.loadBody(build);
@@ -130,6 +167,18 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     '/v1/:prefix/namespaces/:namespace/tables/:table',
     (request, reply) => loadTable(request, reply),
   );
+
+  // Renewing vended credentials (spec: loadCredentials): the same scope as a load's. Without
+  // vending (or for a table not on S3) there are none to give: an empty list.
+  app.get<{ Params: TableParams }>('/v1/:prefix/namespaces/:namespace/tables/:table/credentials', async (request) => {
+    const warehouse = await warehouses.byPrefix(request.params.prefix);
+    const levels = decodeNamespace(request.params.namespace);
+    const table = await tables.load(warehouse, levels, request.params.table);
+    await checks.onTable(request, warehouse, levels, table.head, 'read');
+    const vended = await vendedFor(request, warehouse, levels, table.head, table.metadata(), true);
+    if (!vended) return { 'storage-credentials': [] };
+    return { 'storage-credentials': storage.entries(vended.read, { ...storageConfigFor(vended.read[0], deps.config.s3), ...vended.config.config }) };
+  });
 
   app.head<{ Params: TableParams }>('/v1/:prefix/namespaces/:namespace/tables/:table', async (request, reply) => {
     const warehouse = await warehouses.byPrefix(request.params.prefix);
