@@ -7,6 +7,7 @@
 #   bash bench/run.sh gc [args...]     (also starts a throwaway S3-compatible server, moto)
 #   bash bench/run.sh auth [args...]
 #   bash bench/run.sh idempotency [args...]
+#   bash bench/run.sh vending [args...]  (also builds and starts MinIO)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 name="${1:-catalog-core}"; shift || true
