@@ -31,9 +31,9 @@ const databaseUrl = values['database-url'];
 if (!databaseUrl) throw new Error('--database-url is required');
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
-process.env.CATALOG_TEST_MINIO_BIN ||= execFileSync('python3', ['scripts/test-env/ensure_minio.py'], { encoding: 'utf8' }).trim();
+const minioBinary = process.env.CATALOG_TEST_MINIO_BIN || execFileSync('python3', ['scripts/test-env/ensure_minio.py'], { encoding: 'utf8' }).trim();
 
-const minio = await startMinio();
+const minio = await startMinio(minioBinary);
 process.env.AWS_ACCESS_KEY_ID = minio.rootUser;
 process.env.AWS_SECRET_ACCESS_KEY = minio.rootPassword;
 const root = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true });

@@ -17,12 +17,13 @@ export interface MinioServer {
   stop(): Promise<void>;
 }
 
-export async function startMinio(): Promise<MinioServer> {
+export async function startMinio(binary: string | undefined = minioBinary): Promise<MinioServer> {
+  if (!binary) throw new Error(noMinio || 'no MinIO binary');
   const dir = await mkdtemp(join(tmpdir(), 'minio-'));
   const port = await freePort();
   const rootUser = 'catalog-root';
   const rootPassword = `root-${crypto.randomUUID()}`;
-  const child: ChildProcess = spawn(minioBinary!, ['server', join(dir, 'data'), '--address', `127.0.0.1:${port}`, '--quiet'], {
+  const child: ChildProcess = spawn(binary, ['server', join(dir, 'data'), '--address', `127.0.0.1:${port}`, '--quiet'], {
     env: { ...process.env, MINIO_ROOT_USER: rootUser, MINIO_ROOT_PASSWORD: rootPassword, MINIO_BROWSER: 'off', MINIO_UPDATE: 'off' },
     stdio: 'ignore',
   });
