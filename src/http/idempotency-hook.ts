@@ -33,7 +33,6 @@ declare module 'fastify' {
 /** Headers of an answer worth replaying (the body's type, its version tag). */
 const KEPT_HEADERS = ['content-type', 'etag', 'location'] as const;
 const POLL_MS = 100;
-const MUTATIONS = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
 
 export interface IdempotencyHookOptions {
   /** How long a repeat waits for a first attempt still running before its 503. */
@@ -49,7 +48,8 @@ export function registerIdempotencyHook(app: FastifyInstance, keys: IdempotencyK
 
   app.addHook('preHandler', async (request, reply) => {
     const header = request.headers['idempotency-key'];
-    if (header === undefined || !MUTATIONS.has(request.method)) return;
+    // Mutations only: the requests that have commit steps (request-commits.ts).
+    if (header === undefined || !request.commits) return;
     const route = request.routeOptions.url;
     const operation = route === undefined ? undefined : operations.get(`${request.method} ${route}`);
     if (operation === undefined || WITHOUT_KEYS.has(operation)) return;

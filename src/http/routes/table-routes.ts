@@ -115,7 +115,7 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     // Its creator owns it: vended credentials (when asked for) may write it.
     const vended = await vendedFor(request, warehouse, levels, { ...created.record, owner: request.principal.name }, created.metadata);
     const answer = vended
-      ? storage.answerFor(tableFilePrefixes(created.record.location, created.record.sourceLocations ?? [], created.metadata.properties), vended.config)
+      ? storage.answerFor(vended.read, vended.config)
       : storageOf(created.record, created.metadata);
     if (location) reply.header('etag', etagOf(location, 'all', answer.etagPart));
     return sendJson(reply, loadResultJson(location, created.metadataJson, answer));
@@ -133,7 +133,7 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     // Local tables answer no storage settings: their document need not be parsed for them.
     const vended = await vendedFor(request, warehouse, levels, table.head, table.metadata());
     const answer = vended
-      ? storage.answerFor(tableFilePrefixes(table.head.location, table.head.sourceLocations ?? [], table.metadata().properties), vended.config)
+      ? storage.answerFor(vended.read, vended.config)
       : storage.isS3(table.head.location)
         ? storageOf(table.head, table.metadata())
         : storage.answerFor([table.head.location]);
