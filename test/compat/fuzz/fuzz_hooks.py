@@ -20,8 +20,10 @@ def before_call(context, case, kwargs):
     for name in list(headers):
         if name.lower() != "idempotency-key" or not isinstance(headers[name], str):
             continue
+        # HTTP trims a header value's surrounding whitespace: a padded UUID arrives well formed.
+        value = headers[name].strip(" \t")
         try:
-            well_formed = len(headers[name]) == 36 and uuid.UUID(headers[name]) is not None
+            well_formed = len(value) == 36 and uuid.UUID(value) is not None
         except ValueError:
             well_formed = False
         if well_formed:
