@@ -54,11 +54,13 @@ import { registerRetentionRoutes } from './http/routes/retention-routes.js';
 import { registerHealthRoutes, type HealthChecks } from './http/routes/health-routes.js';
 import { registerNamespaceRoutes } from './http/routes/namespace-routes.js';
 import { registerTableRoutes } from './http/routes/table-routes.js';
+import { registerSignRoutes } from './http/routes/sign-routes.js';
+import type { RequestSigner } from './storage/request-signer.js';
 import { registerViewRoutes } from './http/routes/view-routes.js';
 import type { WarehouseResolver } from './http/warehouse-resolver.js';
 
 export interface AppDependencies {
-  config: Pick<Config, 's3' | 'bodyLimitBytes' | 'bodyBudgetBytes' | 'requestTimeoutMs' | 'logLevel' | 'auth' | 'idempotencyKeyLifetimeMs' | 'vending'>;
+  config: Pick<Config, 's3' | 'bodyLimitBytes' | 'bodyBudgetBytes' | 'requestTimeoutMs' | 'logLevel' | 'auth' | 'idempotencyKeyLifetimeMs' | 'vending' | 'remoteSigning'>;
   authenticator: Authenticator;
   administrators: Administrators;
   authorizer: PostgresAuthorizer;
@@ -68,6 +70,8 @@ export interface AppDependencies {
   idempotencyKeys: IdempotencyKeys;
   /** Only with CATALOG_S3_VENDING=sts. */
   vendor?: CredentialVendor;
+  /** Only with CATALOG_S3_REMOTE_SIGNING=true. */
+  signer?: RequestSigner;
   /** Only with CATALOG_AUTHENTICATION=catalog. */
   clients?: ClientRegistry;
   tokenGrants?: TokenGrants;
@@ -170,6 +174,7 @@ export async function buildApp(deps: AppDependencies, options: BuildOptions = {}
   registerConfigRoutes(app, deps);
   registerNamespaceRoutes(app, deps);
   registerTableRoutes(app, deps);
+  registerSignRoutes(app, deps);
   registerViewRoutes(app, deps);
   registerCloneRoutes(app, deps);
   registerRetentionRoutes(app, deps);

@@ -100,6 +100,12 @@ export const SETTINGS = {
     kind: 'url',
     doc: 'STS endpoint for vending; defaults to CATALOG_S3_ENDPOINT (S3-compatible stores such as MinIO serve STS there), and AWS STS when neither is set.',
   },
+  s3RemoteSigning: {
+    env: 'CATALOG_S3_REMOTE_SIGNING',
+    kind: 'bool',
+    default: 'false',
+    doc: 'Sign engines\' S3 requests (X-Iceberg-Access-Delegation: remote-signing; POST .../tables/{table}/sign): reads within the table\'s files and its clone sources\', writes under its own location, never a delete. Signed with vended credentials when CATALOG_S3_VENDING=sts, else with the catalog\'s own.',
+  },
   commitMaxAttempts: {
     env: 'CATALOG_COMMIT_MAX_ATTEMPTS',
     kind: 'int',

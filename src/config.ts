@@ -27,6 +27,8 @@ export interface Config {
   s3: { endpoint?: string; region: string; pathStyle: boolean; clientEndpoint?: string };
   /** Credential vending (src/storage/credential-vendor.ts); undefined when off. */
   vending?: { roleArn: string; durationSeconds: number; stsEndpoint?: string };
+  /** Remote signing of engines' S3 requests (src/storage/signing-check.ts). */
+  remoteSigning: boolean;
   commitMaxAttempts: number;
   metadataCacheBytes: number;
   cloneExpiryIntervalMs: number;
@@ -229,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
             stsEndpoint: (values.s3StsEndpoint ?? values.s3Endpoint) as string | undefined,
           })
         : undefined,
+    remoteSigning: values.s3RemoteSigning as boolean,
     commitMaxAttempts: values.commitMaxAttempts as number,
     metadataCacheBytes: values.metadataCacheBytes as number,
     cloneExpiryIntervalMs: values.cloneExpiryIntervalMs as number,

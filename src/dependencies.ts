@@ -46,6 +46,7 @@ import { sql } from 'kysely';
 import { join } from 'node:path';
 import { IdempotencyKeys } from './idempotency/idempotency-keys.js';
 import { CredentialVendor } from './storage/credential-vendor.js';
+import { RequestSigner } from './storage/request-signer.js';
 
 export function createObjectStore(config: Config): ObjectStore {
   return new ObjectStoreRouter({
@@ -131,6 +132,9 @@ export async function createDependencies(
           groupsClaim: auth.oidc.groupsClaim,
         })
       : undefined;
+  const vendor = config.vending
+    ? new CredentialVendor({ roleArn: config.vending.roleArn, durationSeconds: config.vending.durationSeconds, endpoint: config.vending.stsEndpoint, region: config.s3.region })
+    : undefined;
   const administrators = new Administrators(auth);
   const authorizer = new PostgresAuthorizer(db, administrators);
   return {
@@ -142,9 +146,8 @@ export async function createDependencies(
     grants: new GrantService(db, authorizer),
     audit: new AuditLog(db, undefined, metrics),
     idempotencyKeys: new IdempotencyKeys(db, config.idempotencyKeyLifetimeMs),
-    vendor: config.vending
-      ? new CredentialVendor({ roleArn: config.vending.roleArn, durationSeconds: config.vending.durationSeconds, endpoint: config.vending.stsEndpoint, region: config.s3.region })
-      : undefined,
+    vendor,
+    signer: config.remoteSigning ? new RequestSigner(config.s3.region, vendor) : undefined,
     clients,
     tokenGrants: catalogTokens && clients ? new TokenGrants(catalogTokens, clients) : undefined,
     namespaces: new NamespaceService(db),

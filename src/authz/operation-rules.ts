@@ -45,6 +45,7 @@ export const OPERATION_RULES: Record<string, readonly Rule[]> = {
   registerTable: [r('create', 'namespace'), r('write', 'table', 'when it overwrites an existing table')],
   loadTable: [r('read', 'table')],
   loadCredentials: [r('read', 'table')],
+  signRequest: [r('read', 'table'), r('write', 'table', 'when it signs an upload')],
   tableExists: [r('see', 'table')],
   updateTable: [r('write', 'table')],
   dropTable: [r('drop', 'table')],

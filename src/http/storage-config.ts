@@ -102,3 +102,15 @@ export function vendedConfig(credentials: VendedCredentials, refreshPath: string
     refresh: { 'client.refresh-credentials-endpoint': refreshPath, 'client.refresh-credentials-enabled': 'true' },
   };
 }
+
+/**
+ * Remote signing as table config: Java's S3FileIO (1.11) signs through `signer.endpoint`
+ * (relative to the catalog's URI) once `s3.remote-signing-enabled` is set, and PyIceberg's
+ * fsspec FileIO through `s3.signer`/`s3.signer.endpoint`. No key is handed out.
+ */
+export function signingConfig(signPath: string): VendedConfig {
+  return {
+    config: { 's3.remote-signing-enabled': 'true', 'signer.endpoint': signPath, 's3.signer': 'S3V4RestSigner', 's3.signer.endpoint': signPath },
+    refresh: {},
+  };
+}

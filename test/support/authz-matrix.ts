@@ -131,6 +131,7 @@ export const CALLS: Record<string, (f: Fixture) => Call> = {
   registerTable: (f) => ({ method: 'POST', path: `${wh}/namespaces/${ns}/register`, body: { name: unique(), 'metadata-location': `@metadata:${f.table}` } }),
   loadTable: (f) => ({ method: 'GET', path: `${wh}/namespaces/${ns}/tables/${f.table}` }),
   loadCredentials: (f) => ({ method: 'GET', path: `${wh}/namespaces/${ns}/tables/${f.table}/credentials` }),
+  signRequest: (f) => ({ method: 'POST', path: `${wh}/namespaces/${ns}/tables/${f.table}/sign`, body: { region: 'us-east-1', uri: 'https://lake.s3.amazonaws.com/t/x', method: 'GET', headers: {} } }),
   tableExists: (f) => ({ method: 'HEAD', path: `${wh}/namespaces/${ns}/tables/${f.table}` }),
   updateTable: (f) => ({ method: 'POST', path: `${wh}/namespaces/${ns}/tables/${f.table}`, body: { requirements: [], updates: [{ action: 'set-properties', updates: { k: 'v' } }] } }),
   dropTable: (f) => ({ method: 'DELETE', path: `${wh}/namespaces/${ns}/tables/${f.table}` }),

@@ -479,6 +479,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/{prefix}/namespaces/{namespace}/tables/{table}/sign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description Table name within the namespace. */
+                table: components["parameters"]["table"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign an engine's S3 request (remote signing)
+         * @description With `CATALOG_S3_REMOTE_SIGNING=true`, a load that sends `X-Iceberg-Access-Delegation:
+         *     remote-signing` tells the engine to have its S3 requests signed here
+         *     (`s3.remote-signing-enabled`, `signer.endpoint`). The catalog signs a request only when
+         *     it goes to the warehouse's S3 endpoint and stays within what the caller may do: reads
+         *     and listings within the table's files (its clone sources' too, with `read`), object
+         *     and multipart uploads under its own location (with `write`), and never a delete or a
+         *     copy (aborting one of its own multipart uploads is allowed). Anything else is a 403.
+         *     The answer's headers replace the request's.
+         */
+        post: operations["signRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/{prefix}/namespaces/{namespace}/register": {
         parameters: {
             query?: never;
@@ -1652,6 +1689,28 @@ export interface components {
         LoadCredentialsResponse: {
             "storage-credentials": components["schemas"]["StorageCredential"][];
         };
+        RemoteSignRequest: {
+            region: string;
+            /** @description The full URL the engine will send the request to. */
+            uri: string;
+            /** @enum {string} */
+            method: "PUT" | "GET" | "HEAD" | "POST" | "DELETE" | "PATCH" | "OPTIONS";
+            headers: components["schemas"]["SignedHeaders"];
+            properties?: {
+                [key: string]: string;
+            } | null;
+            /** @description Not used; the catalog signs no request whose body it would have to read. */
+            body?: string | null;
+            /** @description Only `s3` (the default) is signed. */
+            provider?: string | null;
+        };
+        SignedHeaders: {
+            [key: string]: string[];
+        };
+        RemoteSignResult: {
+            uri: string;
+            headers: components["schemas"]["SignedHeaders"];
+        };
         /**
          * @description Java clients write optional members they have no value for as `null`; in this and the
          *     other standard Iceberg request bodies a top-level `null` means "not given".
@@ -2720,7 +2779,11 @@ export interface components {
          *     `storage-credentials` entry, and where to renew them
          *     (`client.refresh-credentials-endpoint`). They read every prefix the table's files lie
          *     under (a clone's sources too), write only where the table writes and only if the
-         *     caller may write it, and delete nothing.
+         *     caller may write it, and delete nothing. With `remote-signing` (and no credentials
+         *     vended) and `CATALOG_S3_REMOTE_SIGNING=true`, the answer carries
+         *     `s3.remote-signing-enabled` and `signer.endpoint` (the table's `/sign` route, relative
+         *     to the catalog's URI): the engine holds no key and the catalog signs each request
+         *     within the same limits.
          */
         accessDelegation: string;
     };
@@ -3720,7 +3783,11 @@ export interface operations {
                  *     `storage-credentials` entry, and where to renew them
                  *     (`client.refresh-credentials-endpoint`). They read every prefix the table's files lie
                  *     under (a clone's sources too), write only where the table writes and only if the
-                 *     caller may write it, and delete nothing.
+                 *     caller may write it, and delete nothing. With `remote-signing` (and no credentials
+                 *     vended) and `CATALOG_S3_REMOTE_SIGNING=true`, the answer carries
+                 *     `s3.remote-signing-enabled` and `signer.endpoint` (the table's `/sign` route, relative
+                 *     to the catalog's URI): the engine holds no key and the catalog signs each request
+                 *     within the same limits.
                  */
                 "X-Iceberg-Access-Delegation"?: components["parameters"]["accessDelegation"];
             };
@@ -3787,7 +3854,11 @@ export interface operations {
                  *     `storage-credentials` entry, and where to renew them
                  *     (`client.refresh-credentials-endpoint`). They read every prefix the table's files lie
                  *     under (a clone's sources too), write only where the table writes and only if the
-                 *     caller may write it, and delete nothing.
+                 *     caller may write it, and delete nothing. With `remote-signing` (and no credentials
+                 *     vended) and `CATALOG_S3_REMOTE_SIGNING=true`, the answer carries
+                 *     `s3.remote-signing-enabled` and `signer.endpoint` (the table's `/sign` route, relative
+                 *     to the catalog's URI): the engine holds no key and the catalog signs each request
+                 *     within the same limits.
                  */
                 "X-Iceberg-Access-Delegation"?: components["parameters"]["accessDelegation"];
                 /** @description An `etag` value from an earlier load of this table. */
@@ -4057,6 +4128,49 @@ export interface operations {
             "5XX": components["responses"]["ServerError"];
         };
     };
+    signRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The warehouse name, as returned in `overrides.prefix` by `GET /v1/config`. */
+                prefix: components["parameters"]["prefix"];
+                /**
+                 * @description The namespace, its levels joined by the unit separator (byte 0x1F, `%1F` in a URL). No
+                 *     level is empty, and none holds U+0000.
+                 */
+                namespace: components["parameters"]["namespace"];
+                /** @description Table name within the namespace. */
+                table: components["parameters"]["table"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RemoteSignRequest"];
+            };
+        };
+        responses: {
+            /** @description The request's headers with its signature; `Cache-Control` says whether it may be reused. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteSignResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["NotAuthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["RequestTooLarge"];
+            414: components["responses"]["UriTooLong"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
+            "5XX": components["responses"]["ServerError"];
+        };
+    };
     registerTable: {
         parameters: {
             query?: never;
@@ -4081,7 +4195,11 @@ export interface operations {
                  *     `storage-credentials` entry, and where to renew them
                  *     (`client.refresh-credentials-endpoint`). They read every prefix the table's files lie
                  *     under (a clone's sources too), write only where the table writes and only if the
-                 *     caller may write it, and delete nothing.
+                 *     caller may write it, and delete nothing. With `remote-signing` (and no credentials
+                 *     vended) and `CATALOG_S3_REMOTE_SIGNING=true`, the answer carries
+                 *     `s3.remote-signing-enabled` and `signer.endpoint` (the table's `/sign` route, relative
+                 *     to the catalog's URI): the engine holds no key and the catalog signs each request
+                 *     within the same limits.
                  */
                 "X-Iceberg-Access-Delegation"?: components["parameters"]["accessDelegation"];
             };

@@ -49,6 +49,7 @@ export function registerConfigRoutes(app: FastifyInstance, deps: AppDependencies
         ...(deps.config.auth.mode === 'catalog' ? ['POST /v1/oauth/tokens'] : []),
         // Java's S3FileIO renews vended credentials here only when it is listed.
         ...(deps.config.vending ? ['GET /v1/{prefix}/namespaces/{namespace}/tables/{table}/credentials'] : []),
+        ...(deps.config.remoteSigning ? ['POST /v1/{prefix}/namespaces/{namespace}/tables/{table}/sign'] : []),
       ],
       // Java clients (1.11+) then send an Idempotency-Key on every mutation (idempotency-hook.ts).
       ...(deps.config.idempotencyKeyLifetimeMs > 0 ? { 'idempotency-key-lifetime': isoDuration(deps.config.idempotencyKeyLifetimeMs) } : {}),

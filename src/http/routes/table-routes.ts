@@ -11,10 +11,11 @@ import { stringifyJson } from '../../json/int64-json.js';
 import { COMPRESSION_THRESHOLD_BYTES, LOAD_BODY_VARIANTS, preferredCoding } from '../compression.js';
 import { sameNamespace } from '../access-checks.js';
 import { decodeNamespace } from '../identifiers.js';
-import { StorageConfigs, storageConfigFor, tableFilePrefixes, vendedConfig, type StorageAnswer } from '../storage-config.js';
+import { signingConfig, StorageConfigs, storageConfigFor, tableFilePrefixes, vendedConfig, type StorageAnswer } from '../storage-config.js';
 import type { TableHead } from '../../db/table-repository.js';
 import type { TableMetadata } from '../../iceberg/table-metadata.js';
 import type { GivenMembers, Schemas } from '../request-types.js';
+import { storageAccessFor } from '../table-access.js';
 import { matchingTag } from './etags.js';
 import { pageRequest, type PageQuery } from './paging.js';
 
@@ -35,11 +36,17 @@ function loadResultJson(metadataLocation: string | null, metadataJson: string, s
   return `{"metadata-location":${JSON.stringify(metadataLocation)},"metadata":${metadataJson},"config":${storage.config}${storage.credentials}}`;
 }
 
-/** The client asked for vended credentials (the spec's X-Iceberg-Access-Delegation, a list). */
-function wantsVended(request: FastifyRequest): boolean {
+/** The client can take `mechanism` (the spec's X-Iceberg-Access-Delegation, a list). */
+function wantsDelegation(request: FastifyRequest, mechanism: 'vended-credentials' | 'remote-signing'): boolean {
   const header = request.headers['x-iceberg-access-delegation'];
   const values = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',');
-  return values.some((v) => v.trim().toLowerCase() === 'vended-credentials');
+  return values.some((v) => v.trim().toLowerCase() === mechanism);
+}
+const wantsVended = (request: FastifyRequest) => wantsDelegation(request, 'vended-credentials');
+
+/** A table's own route under `v1/` (for `client.refresh-credentials-endpoint`, `signer.endpoint`). */
+function tablePath(warehouse: Warehouse, levels: string[], name: string, leaf: 'credentials' | 'sign'): string {
+  return `v1/${encodeURIComponent(warehouse.name)}/namespaces/${encodeURIComponent(levels.join('\x1f'))}/tables/${encodeURIComponent(name)}/${leaf}`;
 }
 
 function sendJson(reply: FastifyReply, json: string | Buffer) {
@@ -76,13 +83,27 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
   const vendedFor = async (request: FastifyRequest, warehouse: Warehouse, levels: string[], head: TableHead, metadata: TableMetadata, asked = wantsVended(request)) => {
     const vendor = deps.vendor;
     if (!asked || !vendor || !storage.isS3(head.location)) return undefined;
-    const target = { warehouse, namespace: { id: head.namespaceId, levels }, object: { id: head.id, kind: 'table' as const, owner: head.owner } };
-    const mayWrite = (await checks.access.privilegesOn(request.principal, target)).has('write');
-    const read = tableFilePrefixes(head.location, head.sourceLocations ?? [], metadata.properties).filter((p) => storage.isS3(p));
-    const write = mayWrite ? tableFilePrefixes(head.location, [], metadata.properties).filter((p) => storage.isS3(p)) : [];
-    const credentials = await vendor.vend({ read, write }, request.principal.name);
-    const path = `v1/${encodeURIComponent(warehouse.name)}/namespaces/${encodeURIComponent(levels.join('\x1f'))}/tables/${encodeURIComponent(head.name)}/credentials`;
-    return { read, config: vendedConfig(credentials, path) };
+    const access = await storageAccessFor(checks, request, warehouse, levels, head, metadata);
+    const { read } = access;
+    const credentials = await vendor.vend(access, request.principal.name);
+    return { read, config: vendedConfig(credentials, tablePath(warehouse, levels, head.name, 'credentials')) };
+  };
+
+  /**
+   * The storage part of a load or create: vended credentials when asked for and on; else
+   * remote signing when asked for and on (the engine then holds no key: its requests are
+   * signed at the table's /sign route); else the plain settings.
+   */
+  const storageAnswer = async (request: FastifyRequest, warehouse: Warehouse, levels: string[], head: TableHead, metadata: TableMetadata) => {
+    const vended = await vendedFor(request, warehouse, levels, head, metadata);
+    if (vended) return { answer: storage.answerFor(vended.read, vended.config), personal: true };
+    if (!storage.isS3(head.location)) return { answer: storage.answerFor([head.location]), personal: false };
+    const prefixes = tableFilePrefixes(head.location, head.sourceLocations ?? [], metadata.properties);
+    if (deps.signer && wantsDelegation(request, 'remote-signing')) {
+      // Not the shared cached body either: that one holds the plain settings.
+      return { answer: storage.answerFor(prefixes, signingConfig(tablePath(warehouse, levels, head.name, 'sign'))), personal: true };
+    }
+    return { answer: storage.answerFor(prefixes), personal: false };
   };
 
   /** A commit writes its table; one that creates it (assert-create) creates in its namespace. */
@@ -113,10 +134,7 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     const created = await tables.create(warehouse, levels, body, request.principal.name);
     const location = created.staged ? null : created.record.metadataLocation;
     // Its creator owns it: vended credentials (when asked for) may write it.
-    const vended = await vendedFor(request, warehouse, levels, { ...created.record, owner: request.principal.name }, created.metadata);
-    const answer = vended
-      ? storage.answerFor(vended.read, vended.config)
-      : storageOf(created.record, created.metadata);
+    const { answer } = await storageAnswer(request, warehouse, levels, { ...created.record, owner: request.principal.name }, created.metadata);
     if (location) reply.header('etag', etagOf(location, 'all', answer.etagPart));
     return sendJson(reply, loadResultJson(location, created.metadataJson, answer));
   });
@@ -131,12 +149,7 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     // Before the ETag: an invisible table answers 404 to a conditional load too.
     await checks.onTable(request, warehouse, levels, table.head, 'read');
     // Local tables answer no storage settings: their document need not be parsed for them.
-    const vended = await vendedFor(request, warehouse, levels, table.head, table.metadata());
-    const answer = vended
-      ? storage.answerFor(vended.read, vended.config)
-      : storage.isS3(table.head.location)
-        ? storageOf(table.head, table.metadata())
-        : storage.answerFor([table.head.location]);
+    const { answer, personal } = await storageAnswer(request, warehouse, levels, table.head, table.metadata());
     const tag = etagOf(table.head.metadataLocation, mode, answer.etagPart);
     reply.header('etag', tag);
     const match = matchingTag(ifNoneMatch, tag);
@@ -146,8 +159,8 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
       return reply.code(304).send();
     }
     const location = table.head.metadataLocation;
-    // An answer with credentials is this caller's alone: never from, nor into, the shared cache.
-    if (vended && mode === 'all') return sendJson(reply, loadResultJson(location, table.json, answer));
+    // An answer with credentials or signing is this caller's alone: never from, nor into, the shared cache.
+    if (personal && mode === 'all') return sendJson(reply, loadResultJson(location, table.json, answer));
     if (mode === 'all') {
       const build = (json: string) => loadResultJson(location, json, answer);
       const plain = table.loadBody(build);

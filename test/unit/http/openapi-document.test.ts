@@ -60,7 +60,7 @@ describe('loadOpenApiDocument', () => {
     const expected = new Set([
       'getConfig', 'listNamespaces', 'createNamespace', 'loadNamespaceMetadata', 'namespaceExists',
       'dropNamespace', 'updateProperties', 'listTables', 'createTable', 'loadTable', 'updateTable',
-      'dropTable', 'tableExists', 'registerTable', 'renameTable', 'reportMetrics', 'commitTransaction', 'loadCredentials',
+      'dropTable', 'tableExists', 'registerTable', 'renameTable', 'reportMetrics', 'commitTransaction', 'loadCredentials', 'signRequest',
       'listViews', 'createView', 'loadView', 'replaceView', 'dropView', 'viewExists', 'renameView', 'registerView',
       'getToken',
     ]);
