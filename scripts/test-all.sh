@@ -15,12 +15,13 @@
 #     warehouse, Postgres + local warehouse, Postgres + S3 (PyIceberg, DuckDB and Trino on all
 #     three, Spark on the embedded default and on S3); every engine again with authentication
 #     on (stage auth: the catalog's own tokens, 10 s tokens that Java must refresh, a real
-#     OpenID Connect provider on loopback, the REST kit with a credential); the collector's
+#     OpenID Connect provider on loopback, the REST kit with a credential); every engine with no
+#     S3 key, through vended credentials or remote signing on MinIO (stage vending); the collector's
 #     randomized model test (PyIceberg, kill -9) on local and S3; the API fuzzer (schemathesis)
 #     on the embedded default and on Postgres;
 #  7. stops everything it started and prints one total line: "N passed, N failed, N skipped".
 #
-# Set TEST_ONLY to a space-separated subset of: static k8s unit integration pyiceberg spark duckdb trino auth gc rck fuzz
+# Set TEST_ONLY to a space-separated subset of: static k8s unit integration pyiceberg spark duckdb trino auth vending gc rck fuzz
 # The fuzzer runs a fixed seed and prints it; FUZZ_SEED=<n> replays one, FUZZ_SEED=random draws one,
 # FUZZ_MAX_EXAMPLES and FUZZ_MAX_TIME (seconds per backend) make it longer.
 set -uo pipefail
@@ -31,7 +32,7 @@ ENV_SCRIPTS="$ROOT/scripts/test-env"
 RUN_DIR="$(mktemp -d /tmp/catalog-test.XXXXXX)"
 RESULTS="$RUN_DIR/results"
 mkdir -p "$RESULTS"
-STAGES="${TEST_ONLY:-static k8s unit integration pyiceberg spark duckdb trino auth gc rck fuzz}"
+STAGES="${TEST_ONLY:-static k8s unit integration pyiceberg spark duckdb trino auth vending gc rck fuzz}"
 
 log() { printf '\n=== %s\n' "$*"; }
 wants() { [[ " $STAGES " == *" $1 "* ]]; }
@@ -109,7 +110,7 @@ fi
 
 # --- 4. services ------------------------------------------------------------------------
 needs_services=false
-for stage in integration pyiceberg spark duckdb trino auth gc rck fuzz; do wants "$stage" && needs_services=true; done
+for stage in integration pyiceberg spark duckdb trino auth vending gc rck fuzz; do wants "$stage" && needs_services=true; done
 PG_URL=""; S3_ENDPOINT=""; VENV=""
 if $needs_services; then
   log "starting Postgres and the S3-compatible server on loopback"
@@ -133,10 +134,13 @@ new_database() {
 PG_BIN="$("$ENV_SCRIPTS/ensure-postgres.sh" 2>/dev/null || true)"
 
 # --- 5. integration tests ---------------------------------------------------------------
-if wants integration && [[ -n "$PG_URL" ]]; then
-  # MinIO enforces the session policies of vended credentials (moto ignores them): built from
-  # its Go module once, cached (scripts/test-env/ensure_minio.py).
+# MinIO enforces the session policies of vended credentials (moto ignores them): built from
+# its Go module once, cached (scripts/test-env/ensure_minio.py).
+MINIO_BIN=""
+if wants integration || wants vending; then
   MINIO_BIN="$(python3 "$ENV_SCRIPTS/ensure_minio.py")" || { MINIO_BIN=""; record_failure minio "could not build MinIO (the vended-credential tests need it)"; }
+fi
+if wants integration && [[ -n "$PG_URL" ]]; then
   log "integration tests (real Postgres, real S3-compatible servers)"
   mapfile -t integration_files < <(find test/integration -name '*.test.ts' | sort)
   CATALOG_TEST_DATABASE_URL="$PG_URL" CATALOG_TEST_S3_ENDPOINT="$S3_ENDPOINT" CATALOG_TEST_MINIO_BIN="$MINIO_BIN" \
@@ -185,7 +189,7 @@ EOF
 # Trino 476 (the server from Maven Central, a Java 24+ JDK): installed once here so that a
 # missing download or JDK fails the stage loudly instead of erroring every test.
 TRINO_ENV=()
-if wants trino || wants auth; then
+if wants trino || wants auth || wants vending; then
   log "installing Trino 476"
   if trino_home="$(python3 scripts/test-env/ensure_trino.py)" && trino_java="$(python3 scripts/test-env/ensure_trino.py --java)"; then
     TRINO_ENV=(TRINO_HOME="$trino_home" TRINO_JAVA_HOME="$trino_java")
@@ -248,6 +252,18 @@ if wants auth; then
     [[ ${#TRINO_ENV[@]} -gt 0 ]] && auth_env+=("${TRINO_ENV[@]}")
     run_pytest auth test/compat/auth - "${auth_env[@]}"
   else record_failure auth "needs Postgres and the Python venv (see above)"; fi
+fi
+
+# Storage access (test/compat/vending): PyIceberg, DuckDB, Spark and Trino with no S3 key of
+# their own, against MinIO (which enforces session policies) and a catalog on the embedded
+# database that vends credentials and signs requests; the suite starts both on loopback.
+if wants vending; then
+  if [[ -n "$VENV" && -n "${MINIO_BIN:-}" ]]; then
+    vending_env=(MINIO_BIN="$MINIO_BIN")
+    if spark_jars="$("$ENV_SCRIPTS/ensure-spark-jars.sh")"; then vending_env+=(SPARK_JARS="$spark_jars"); fi
+    [[ ${#TRINO_ENV[@]} -gt 0 ]] && vending_env+=("${TRINO_ENV[@]}")
+    run_pytest vending test/compat/vending - "${vending_env[@]}"
+  else record_failure vending "needs the Python venv and MinIO (see above)"; fi
 fi
 
 # The collector's model test and engine tests start their own catalogs (they kill -9 them),
