@@ -16,8 +16,8 @@ export function operationIndex(document: Pick<OpenApiDocument, 'paths'>): Map<st
   return index;
 }
 
-/** POSTs that change nothing: a metrics report is logged, not stored. */
-const NOT_MUTATIONS = new Set(['reportMetrics']);
+/** POSTs that change nothing: a metrics report is logged, not stored; a signature is one per S3 request of an engine. */
+const NOT_MUTATIONS = new Set(['reportMetrics', 'signRequest']);
 
 /** Whether a request is audited: every mutation (allowed or not) and every denied request. */
 export function isAudited(method: string, action: string | undefined, denied: boolean): boolean {

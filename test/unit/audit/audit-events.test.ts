@@ -22,6 +22,8 @@ test('mutations and denials are audited; allowed reads and metrics reports are n
   assert.equal(isAudited('HEAD', 'tableExists', false), false);
   assert.equal(isAudited('GET', 'loadTable', true), true);
   assert.equal(isAudited('POST', 'reportMetrics', false), false);
+  assert.equal(isAudited('POST', 'signRequest', false), false, 'one per S3 request of an engine: not an event');
+  assert.equal(isAudited('POST', 'signRequest', true), true, 'a refused signature is');
   assert.equal(isAudited('POST', undefined, false), true, 'an unknown route that changes state');
 });
 
