@@ -48,7 +48,7 @@ import { registerCloneRoutes } from './http/routes/clone-routes.js';
 import { registerCompression } from './http/compression.js';
 import { registerIdempotencyHook } from './http/idempotency-hook.js';
 import type { IdempotencyKeys } from './idempotency/idempotency-keys.js';
-import type { CredentialVendor } from './storage/credential-vendor.js';
+import type { Vendor } from './storage/credential-vendor.js';
 import { registerConfigRoutes } from './http/routes/config-routes.js';
 import { registerRetentionRoutes } from './http/routes/retention-routes.js';
 import { registerHealthRoutes, type HealthChecks } from './http/routes/health-routes.js';
@@ -68,8 +68,8 @@ export interface AppDependencies {
   grants: GrantService;
   audit: AuditLog;
   idempotencyKeys: IdempotencyKeys;
-  /** Only with CATALOG_S3_VENDING=sts. */
-  vendor?: CredentialVendor;
+  /** Only with CATALOG_S3_VENDING=sts or static. */
+  vendor?: Vendor;
   /** Only with CATALOG_S3_REMOTE_SIGNING=true. */
   signer?: RequestSigner;
   /** Only with CATALOG_AUTHENTICATION=catalog. */

@@ -81,8 +81,18 @@ export const SETTINGS = {
     env: 'CATALOG_S3_VENDING',
     kind: 'enum',
     default: 'off',
-    values: ['off', 'sts'],
-    doc: 'Vend temporary S3 credentials to engines that ask (X-Iceberg-Access-Delegation: vended-credentials): `sts` assumes CATALOG_S3_VENDING_ROLE_ARN with a session policy for each table (read its files and its clone sources\', write only its own, never delete).',
+    values: ['off', 'sts', 'static'],
+    doc: 'Vend S3 credentials to engines that ask (X-Iceberg-Access-Delegation: vended-credentials): `sts` assumes CATALOG_S3_VENDING_ROLE_ARN with a session policy for each table (read its files and its clone sources\', write only its own, never delete); `static` hands every such engine the same keys (CATALOG_S3_VENDING_ACCESS_KEY_ID), for stores without STS: weaker, see docs/security.md.',
+  },
+  s3VendingAccessKeyId: {
+    env: 'CATALOG_S3_VENDING_ACCESS_KEY_ID',
+    kind: 'string',
+    doc: 'The key id CATALOG_S3_VENDING=static hands out: give it a store user that may read and write the warehouse but not delete.',
+  },
+  s3VendingSecretAccessKey: {
+    env: 'CATALOG_S3_VENDING_SECRET_ACCESS_KEY',
+    kind: 'string',
+    doc: 'Its secret (from a Secret, e.g. through the chart\'s extraEnvFrom).',
   },
   s3VendingRoleArn: {
     env: 'CATALOG_S3_VENDING_ROLE_ARN',

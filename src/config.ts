@@ -26,7 +26,7 @@ export interface Config {
   warehouseAllowedRoots: readonly string[];
   s3: { endpoint?: string; region: string; pathStyle: boolean; clientEndpoint?: string };
   /** Credential vending (src/storage/credential-vendor.ts); undefined when off. */
-  vending?: { roleArn: string; durationSeconds: number; stsEndpoint?: string };
+  vending?: { mode: 'sts'; roleArn: string; durationSeconds: number; stsEndpoint?: string } | { mode: 'static'; accessKeyId: string; secretAccessKey: string };
   /** Remote signing of engines' S3 requests (src/storage/signing-check.ts). */
   remoteSigning: boolean;
   commitMaxAttempts: number;
@@ -187,6 +187,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const vendingDuration = values.s3VendingDurationSeconds as number;
   if (vendingDuration < 900 || vendingDuration > 43_200) throw new ConfigError('CATALOG_S3_VENDING_DURATION_SECONDS: from 900 to 43200');
   if (values.s3Vending === 'sts' && !values.s3VendingRoleArn) throw new ConfigError('CATALOG_S3_VENDING=sts needs CATALOG_S3_VENDING_ROLE_ARN');
+  if (values.s3Vending === 'static' && !(values.s3VendingAccessKeyId && values.s3VendingSecretAccessKey)) {
+    throw new ConfigError('CATALOG_S3_VENDING=static needs CATALOG_S3_VENDING_ACCESS_KEY_ID and CATALOG_S3_VENDING_SECRET_ACCESS_KEY');
+  }
   const idempotencySeconds = values.idempotencyKeyLifetimeSeconds as number;
   if (idempotencySeconds < 0 || idempotencySeconds > 7 * 86_400) throw new ConfigError('CATALOG_IDEMPOTENCY_KEY_LIFETIME_SECONDS: from 0 (off) to 604800 (a week)');
   const warehouseLocation = canonicalRoot(
@@ -224,8 +227,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       clientEndpoint: (values.clientS3Endpoint ?? values.s3Endpoint) as string | undefined,
     }),
     vending:
-      values.s3Vending === 'sts'
+      values.s3Vending === 'static'
+        ? Object.freeze({ mode: 'static' as const, accessKeyId: values.s3VendingAccessKeyId as string, secretAccessKey: values.s3VendingSecretAccessKey as string })
+        : values.s3Vending === 'sts'
         ? Object.freeze({
+            mode: 'sts' as const,
             roleArn: values.s3VendingRoleArn as string,
             durationSeconds: vendingDuration,
             stsEndpoint: (values.s3StsEndpoint ?? values.s3Endpoint) as string | undefined,

@@ -45,7 +45,7 @@ import { S3ObjectStore } from './storage/s3-store.js';
 import { sql } from 'kysely';
 import { join } from 'node:path';
 import { IdempotencyKeys } from './idempotency/idempotency-keys.js';
-import { CredentialVendor } from './storage/credential-vendor.js';
+import { CredentialVendor, StaticVendor } from './storage/credential-vendor.js';
 import { RequestSigner } from './storage/request-signer.js';
 
 export function createObjectStore(config: Config): ObjectStore {
@@ -132,9 +132,13 @@ export async function createDependencies(
           groupsClaim: auth.oidc.groupsClaim,
         })
       : undefined;
-  const vendor = config.vending
-    ? new CredentialVendor({ roleArn: config.vending.roleArn, durationSeconds: config.vending.durationSeconds, endpoint: config.vending.stsEndpoint, region: config.s3.region })
-    : undefined;
+  const vending = config.vending;
+  const vendor =
+    vending?.mode === 'sts'
+      ? new CredentialVendor({ roleArn: vending.roleArn, durationSeconds: vending.durationSeconds, endpoint: vending.stsEndpoint, region: config.s3.region })
+      : vending?.mode === 'static'
+        ? new StaticVendor(vending)
+        : undefined;
   const administrators = new Administrators(auth);
   const authorizer = new PostgresAuthorizer(db, administrators);
   return {

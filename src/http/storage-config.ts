@@ -96,8 +96,8 @@ export function vendedConfig(credentials: VendedCredentials, refreshPath: string
     config: {
       's3.access-key-id': credentials.accessKeyId,
       's3.secret-access-key': credentials.secretAccessKey,
-      's3.session-token': credentials.sessionToken,
-      's3.session-token-expires-at-ms': String(credentials.expiresAt.getTime()),
+      ...(credentials.sessionToken ? { 's3.session-token': credentials.sessionToken } : {}),
+      ...(credentials.expiresAt ? { 's3.session-token-expires-at-ms': String(credentials.expiresAt.getTime()) } : {}),
     },
     refresh: { 'client.refresh-credentials-endpoint': refreshPath, 'client.refresh-credentials-enabled': 'true' },
   };

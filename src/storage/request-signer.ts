@@ -9,6 +9,7 @@ const bytes = (data: string | ArrayBuffer | ArrayBufferView): BinaryLike =>
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { S3Request } from './signing-check.js';
 import type { VendedAccess } from './vended-access.js';
+import { PolicyTooLongError } from './credential-vendor.js';
 
 export interface SigningCredentials {
   accessKeyId: string;
@@ -136,7 +137,14 @@ export class RequestSigner {
   }
 
   private async credentials(access: VendedAccess, principal: string): Promise<SigningCredentials> {
-    if (this.vendor) return this.vendor.vend(access, principal);
+    if (this.vendor) {
+      try {
+        return await this.vendor.vend(access, principal);
+      } catch (error) {
+        // More prefixes than a session policy holds: the check above is then the only lock.
+        if (!(error instanceof PolicyTooLongError)) throw error;
+      }
+    }
     // Loaded on first use, as the S3 store loads the SDK; the provider caches and renews.
     if (!this.ownCredentials) {
       const chain = (await import('@aws-sdk/credential-provider-node')).defaultProvider();

@@ -37,8 +37,8 @@ const WRITE_OBJECT = ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipa
  * PutObject with multipart on the write prefixes. Prefixes that are not S3 are left out.
  */
 export function sessionPolicy(access: VendedAccess): { Version: string; Statement: object[] } {
-  const reads = access.read.map(parseS3Prefix).filter((p): p is S3Prefix => p !== undefined);
-  const writes = access.write.map(parseS3Prefix).filter((p): p is S3Prefix => p !== undefined);
+  const reads = outermost(access.read.map(parseS3Prefix).filter((p): p is S3Prefix => p !== undefined));
+  const writes = outermost(access.write.map(parseS3Prefix).filter((p): p is S3Prefix => p !== undefined));
   const statements: object[] = [];
   if (reads.length > 0) {
     statements.push({ Effect: 'Allow', Action: READ_OBJECT, Resource: unique(reads.map(objectArn)) });
@@ -51,6 +51,23 @@ export function sessionPolicy(access: VendedAccess): { Version: string; Statemen
   }
   if (writes.length > 0) statements.push({ Effect: 'Allow', Action: WRITE_OBJECT, Resource: unique(writes.map(objectArn)) });
   return { Version: '2012-10-17', Statement: statements };
+}
+
+/**
+ * The prefixes not inside another of the list (a table's data path under its location, a
+ * clone under its source's): the same access in fewer words, for a policy that must be short.
+ */
+function outermost(prefixes: S3Prefix[]): S3Prefix[] {
+  return prefixes.filter((p, i) => !prefixes.some((q, j) => q.bucket === p.bucket && (j < i ? p.key.startsWith(q.key) : p.key.startsWith(q.key) && p.key !== q.key)));
+}
+
+/** STS refuses an inline session policy longer than this (in characters, whitespace included). */
+export const SESSION_POLICY_LIMIT = 2048;
+
+/** The policy as STS gets it, or undefined when it is too long for one session. */
+export function sessionPolicyText(access: VendedAccess): string | undefined {
+  const text = JSON.stringify(sessionPolicy(access));
+  return text.length <= SESSION_POLICY_LIMIT ? text : undefined;
 }
 
 const objectArn = (p: S3Prefix) => `arn:aws:s3:::${p.bucket}/${p.key}*`;

@@ -144,7 +144,7 @@ for (const mode of ['own keys', 'vended keys'] as const) {
       const clone = await ok(as('admin')('GET', table('dev', 'orders_clone'), undefined, SIGNING));
       const other = await ok(as('admin')('GET', table('prod', 'customers')));
       const signed = await ok(as('admin')('POST', `/${clone.config['signer.endpoint']}`, { region: 'us-east-1', uri: url(clone['metadata-location']), method: 'GET', headers: {} }));
-      const headers = new Headers(Object.entries(signed.headers as Record<string, string[]>).map(([k, v]) => [k, v.join(',')]));
+      const headers = new Headers(Object.entries(signed.headers as Record<string, string[]>).map(([k, v]): [string, string] => [k, v.join(',')]));
       assert.equal((await fetch(signed.uri, { headers })).status, 200);
       assert.equal((await fetch(url(other['metadata-location']), { headers })).status, 403, 'the same signature on another key');
       assert.equal((await fetch(signed.uri, { method: 'DELETE', headers })).status, 403, 'the same signature as a delete');

@@ -79,7 +79,7 @@ describe('vended credentials on a server that enforces them', { skip: noMinio },
 
   test("a clone's credential reads its files and its source's, writes only its own, deletes nothing", async () => {
     const credentials = await vendor.vend({ read: [CLONE, SOURCE], write: [CLONE] }, 'writer');
-    assert.ok(credentials.expiresAt.getTime() > Date.now() + 800_000, 'about the lifetime asked for');
+    assert.ok(credentials.expiresAt!.getTime() > Date.now() + 800_000, 'about the lifetime asked for');
     const s3 = clientWith(credentials);
     try {
       assert.deepEqual(

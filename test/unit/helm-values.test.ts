@@ -21,6 +21,8 @@ const NOT_IN_CONFIG: Record<string, string> = {
   // Secret; its id goes with it (the two are set together or not at all).
   CATALOG_BOOTSTRAP_CLIENT_ID: 'bootstrapClient section',
   CATALOG_BOOTSTRAP_CLIENT_SECRET: 'secret (bootstrapClient section)',
+  // A secret: from a Secret of the operator's through extraEnvFrom.
+  CATALOG_S3_VENDING_SECRET_ACCESS_KEY: 'secret (extraEnvFrom)',
 };
 
 /** Defaults the chart changes on purpose, and why. Every other key keeps the app's default. */

@@ -16,6 +16,7 @@ import type { TableHead } from '../../db/table-repository.js';
 import type { TableMetadata } from '../../iceberg/table-metadata.js';
 import type { GivenMembers, Schemas } from '../request-types.js';
 import { storageAccessFor } from '../table-access.js';
+import { PolicyTooLongError } from '../../storage/credential-vendor.js';
 import { matchingTag } from './etags.js';
 import { pageRequest, type PageQuery } from './paging.js';
 
@@ -85,7 +86,16 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     if (!asked || !vendor || !storage.isS3(head.location)) return undefined;
     const access = await storageAccessFor(checks, request, warehouse, levels, head, metadata);
     const { read } = access;
-    const credentials = await vendor.vend(access, request.principal.name);
+    let credentials;
+    try {
+      credentials = await vendor.vend(access, request.principal.name);
+    } catch (error) {
+      // The spec lets a catalog honour no delegation: the answer then carries none (and signing
+      // when the client also takes it), and the log says why.
+      if (!(error instanceof PolicyTooLongError)) throw error;
+      request.log.warn({ table: head.name, prefixes: access.read.length }, `no vended credentials: ${error.message}`);
+      return undefined;
+    }
     return { read, config: vendedConfig(credentials, tablePath(warehouse, levels, head.name, 'credentials')) };
   };
 
@@ -234,7 +244,8 @@ export function registerTableRoutes(app: FastifyInstance, deps: AppDependencies)
     // Overwriting re-points an existing table: as much as a commit to it.
     if (body.overwrite === true) await checks.tableIfExists(request, warehouse, levels, body.name, 'write');
     const registered = await tables.register(warehouse, levels, body, request.principal.name);
-    const answer = storageOf(registered.record, registered.metadata);
+    // As a create: the registrar owns it, and gets vended keys or signing when it asks.
+    const { answer } = await storageAnswer(request, warehouse, levels, { ...registered.record, owner: registered.record.owner ?? request.principal.name }, registered.metadata);
     reply.header('etag', etagOf(registered.record.metadataLocation, 'all', answer.etagPart));
     return sendJson(reply, loadResultJson(registered.record.metadataLocation, registered.metadataJson, answer));
   });

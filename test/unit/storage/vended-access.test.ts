@@ -2,7 +2,7 @@
 // under those prefixes, write only where the table writes, never delete.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseS3Prefix, roleSessionName, sessionPolicy } from '../../../src/storage/vended-access.js';
+import { parseS3Prefix, roleSessionName, SESSION_POLICY_LIMIT, sessionPolicy, sessionPolicyText } from '../../../src/storage/vended-access.js';
 
 type Statement = { Effect: string; Action: string[]; Resource: string[]; Condition?: { StringLike: { 's3:prefix': string[] } } };
 
@@ -45,4 +45,21 @@ test('role session names keep to what STS accepts', () => {
   assert.equal(roleSessionName('system:serviceaccount:team:spark'), 'catalog-system-serviceaccount-team-spark');
   assert.ok(roleSessionName('x'.repeat(500)).length <= 64);
   assert.equal(roleSessionName(''), 'catalog-anonymous');
+});
+
+test('prefixes inside another are left out (the same access in fewer words); duplicates once', () => {
+  const policy = sessionPolicy({
+    read: ['s3://lake/wh/t/', 's3://lake/wh/t/data/', 's3://lake/wh/t/', 's3://lake/wh/t2/', 's3://other/wh/t/data/'],
+    write: ['s3://lake/wh/t/data/', 's3://lake/wh/t/'],
+  });
+  const statements = policy.Statement as Statement[];
+  assert.deepEqual(statements.find((s) => s.Action.includes('s3:GetObject'))!.Resource, ['arn:aws:s3:::lake/wh/t/*', 'arn:aws:s3:::lake/wh/t2/*', 'arn:aws:s3:::other/wh/t/data/*']);
+  assert.deepEqual(statements.find((s) => s.Action.includes('s3:PutObject'))!.Resource, ['arn:aws:s3:::lake/wh/t/*']);
+});
+
+test('a policy longer than STS takes is not produced, never widened to fit', () => {
+  const few = { read: ['s3://lake/wh/a/', 's3://lake/wh/b/'], write: ['s3://lake/wh/a/'] };
+  assert.ok(sessionPolicyText(few)!.length <= SESSION_POLICY_LIMIT);
+  const ancestors = Array.from({ length: 30 }, (_, i) => `s3://lake/warehouse/team_${i}/orders_clone_of_a_clone_${i}/`);
+  assert.equal(sessionPolicyText({ read: ancestors, write: [ancestors[0]] }), undefined);
 });
