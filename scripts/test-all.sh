@@ -137,7 +137,7 @@ PG_BIN="$("$ENV_SCRIPTS/ensure-postgres.sh" 2>/dev/null || true)"
 # MinIO enforces the session policies of vended credentials (moto ignores them): built from
 # its Go module once, cached (scripts/test-env/ensure_minio.py).
 MINIO_BIN=""
-if wants integration || wants vending; then
+if wants integration || wants vending || wants gc; then
   MINIO_BIN="$(python3 "$ENV_SCRIPTS/ensure_minio.py")" || { MINIO_BIN=""; record_failure minio "could not build MinIO (the vended-credential tests need it)"; }
 fi
 if wants integration && [[ -n "$PG_URL" ]]; then
@@ -280,6 +280,11 @@ if wants gc && [[ -n "$VENV" && -n "$PG_URL" ]]; then
   # The embedded default (PGlite, one process), as a new user's `npm start` runs it.
   run_pytest gc-model-embedded test/compat/gc_model - PYTEST_ADDOPTS=-s \
     GC_MODEL_EMBEDDED=1 GC_MODEL_STEPS="${GC_MODEL_EMBEDDED_STEPS:-200}"
+  # PyIceberg on vended keys only, against MinIO (which enforces them), on the embedded database.
+  if [[ -n "${MINIO_BIN:-}" ]]; then
+    run_pytest gc-model-vending test/compat/gc_model/test_gc_model.py - PYTEST_ADDOPTS=-s \
+      GC_MODEL_EMBEDDED=1 GC_MODEL_VENDING=1 MINIO_BIN="$MINIO_BIN" GC_MODEL_STEPS="${GC_MODEL_VENDING_STEPS:-120}"
+  else record_failure gc-model-vending "needs MinIO (see above)"; fi
 fi
 
 # The REST compatibility kit (Iceberg's Java CatalogTests and ViewCatalogTests through RESTCatalog). It creates

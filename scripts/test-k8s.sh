@@ -154,10 +154,10 @@ function check(name: string, fn: () => string | undefined | void) {
   }
 }
 
-// The chart feeds every setting through the ConfigMap except the secret one, and not the
+// The chart feeds every setting through the ConfigMap except the secret ones, and not the
 // config file: the ConfigMap already is the configuration, and the environment would win
 // over a file anyway.
-const notInConfigMap = new Set(['CATALOG_DATABASE_URL', 'CATALOG_CONFIG_FILE', 'CATALOG_BOOTSTRAP_CLIENT_ID', 'CATALOG_BOOTSTRAP_CLIENT_SECRET']);
+const notInConfigMap = new Set(['CATALOG_DATABASE_URL', 'CATALOG_CONFIG_FILE', 'CATALOG_BOOTSTRAP_CLIENT_ID', 'CATALOG_BOOTSTRAP_CLIENT_SECRET', 'CATALOG_S3_VENDING_SECRET_ACCESS_KEY']);
 const expectedKeys = Object.values(SETTINGS as Record<string, { env: string }>).map((s) => s.env).filter((e) => !notInConfigMap.has(e)).sort();
 
 check('ConfigMap holds every CATALOG_* setting but the database URL, and nothing else', () => {

@@ -4,17 +4,18 @@ fresh Postgres database from GC_MODEL_DATABASE_URL, with a zero grace period."""
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
-from catalog_server import CatalogServer
+from catalog_server import CatalogServer, free_port
 from reachability import local_files, s3_files
 
 
 @pytest.fixture
-def environment(tmp_path: Path):
+def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     # GC_MODEL_EMBEDDED=1: the embedded database (PGlite), as `npm start` runs, one process.
     embedded = os.environ.get("GC_MODEL_EMBEDDED") == "1"
     database = os.environ.get("GC_MODEL_DATABASE_URL")
@@ -35,7 +36,29 @@ def environment(tmp_path: Path):
     warehouse = f"wh{uuid.uuid4().hex[:8]}"
     env["CATALOG_WAREHOUSE_NAME"] = warehouse
     props = {"type": "rest", "warehouse": warehouse}
-    if s3_endpoint:
+    minio = None
+    if os.environ.get("GC_MODEL_VENDING") == "1":
+        # Engines on vended credentials: MinIO (which enforces them), the catalog vending with
+        # MinIO's root keys in its own environment, PyIceberg with no key at all.
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "vending"))
+        from stores import Minio
+
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            monkeypatch.delenv(name, raising=False)
+        minio = Minio(tmp_path / "minio", free_port())
+        minio.start()
+        client = minio.root_client()
+        bucket = "gc-model"
+        client.create_bucket(Bucket=bucket)
+        root = f"s3://{bucket}/wh"
+        env.update(
+            CATALOG_WAREHOUSE_LOCATION=root, CATALOG_S3_ENDPOINT=minio.endpoint, CATALOG_S3_PATH_STYLE="true",
+            CATALOG_S3_VENDING="sts", CATALOG_S3_VENDING_ROLE_ARN="arn:aws:iam::000000000000:role/catalog-vended",
+            AWS_ACCESS_KEY_ID=minio.root_user, AWS_SECRET_ACCESS_KEY=minio.root_password,
+        )
+        props.update({"s3.endpoint": minio.endpoint, "s3.region": "us-east-1", "s3.force-virtual-addressing": "false", "s3.resolve-region": "false"})
+        list_storage = lambda: s3_files(client, bucket, "wh/")  # noqa: E731
+    elif s3_endpoint:
         import boto3
 
         bucket = f"gc-model-{uuid.uuid4().hex[:8]}"
@@ -63,7 +86,11 @@ def environment(tmp_path: Path):
     server = CatalogServer(env, tmp_path / "server.log")
     server.start()
     props["uri"] = server.uri
-    yield server, props, list_storage, root, env, tmp_path
-    server.stop()
+    try:
+        yield server, props, list_storage, root, env, tmp_path
+    finally:
+        server.stop()
+        if minio is not None:
+            minio.stop()
 
 
