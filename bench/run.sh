@@ -8,6 +8,7 @@
 #   bash bench/run.sh auth [args...]
 #   bash bench/run.sh idempotency [args...]
 #   bash bench/run.sh vending [args...]  (also builds and starts MinIO)
+#   bash bench/run.sh signing [args...]  (also builds and starts MinIO)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 name="${1:-catalog-core}"; shift || true
