@@ -38,24 +38,26 @@ const root = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', force
 await root.send(new CreateBucketCommand({ Bucket: 'lake' }));
 const results: Record<string, unknown> = {};
 try {
-  for (const [phase, vending] of [
-    ['signed with its own keys', {}],
-    ['signed with vended keys (cache hit)', { CATALOG_S3_VENDING: 'sts', CATALOG_S3_VENDING_ROLE_ARN: 'arn:aws:iam::000000000000:role/catalog-vended' }],
+  for (const [phase, warehouse, vending] of [
+    ['signed with its own keys', 'own', {}],
+    ['signed with vended keys (cache hit)', 'vended', { CATALOG_S3_VENDING: 'sts', CATALOG_S3_VENDING_ROLE_ARN: 'arn:aws:iam::000000000000:role/catalog-vended' }],
   ] as const) {
     const dataDir = await mkdtemp(join(tmpdir(), 'catalog-bench-'));
     const catalog = await startCatalog(dataDir, databaseUrl, {
-      CATALOG_WAREHOUSE_LOCATION: `s3://lake/bench-${Date.now()}`,
+      // A warehouse per phase: both catalogs share the database.
+      CATALOG_WAREHOUSE_NAME: warehouse,
+      CATALOG_WAREHOUSE_LOCATION: `s3://lake/bench-${warehouse}`,
       CATALOG_S3_ENDPOINT: minio.endpoint,
       CATALOG_S3_PATH_STYLE: 'true',
       CATALOG_S3_REMOTE_SIGNING: 'true',
       ...vending,
     });
     try {
-      const client = new RestClient(catalog.baseUrl);
+      const client = new RestClient(catalog.baseUrl, warehouse);
       const ns = ['bench'];
       await client.createNamespace(ns);
       await client.createTable(ns, { name: 'source', schema: simpleSchema });
-      const cloned = await client.request('POST', '/ext/v1/default/namespaces/bench/tables/source/clone', { destination: { namespace: ns, name: 'clone' } });
+      const cloned = await client.request('POST', `/ext/v1/${warehouse}/namespaces/bench/tables/source/clone`, { destination: { namespace: ns, name: 'clone' } });
       if (cloned.status !== 200) throw new Error(`clone: ${cloned.status}`);
       const source = await client.loadTable(ns, 'source');
       const body = JSON.stringify({
