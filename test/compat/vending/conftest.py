@@ -15,7 +15,9 @@ what a read-only principal's keys may do is the integration tests' business
 
 from __future__ import annotations
 
+import glob
 import os
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -27,7 +29,7 @@ import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "auth"))
-from auth_servers import Catalog, free_port  # noqa: E402
+from auth_servers import Catalog, Rest, catalog_token, free_port, register_client  # noqa: E402
 from stores import Minio  # noqa: E402
 
 # Engines must find no key but the catalog's: dropped before any engine (or JVM) starts.
@@ -39,6 +41,11 @@ os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
 
 BUCKET = "lake"
 WAREHOUSE = "default"
+REPO_ROOT = Path(__file__).resolve().parents[3]
+# Spark catalogs of the anonymous catalog, by the delegation they ask for.
+SPARK_MODES = {"vended": "vended-credentials", "signed": "remote-signing"}
+# The bootstrap administrator of the catalog with authentication on (test-only values).
+ADMIN = ("admin", "admin-secret-for-tests-0123456789")
 
 
 @dataclass
@@ -84,16 +91,9 @@ class Stack:
         return keys
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    base = tmp_path_factory.mktemp("vending")
-    minio = Minio(base / "minio", free_port())
-    try:
-        minio.start()
-    except RuntimeError as exc:
-        pytest.fail(f"cannot start MinIO: {exc}", pytrace=False)
-    minio.root_client().create_bucket(Bucket=BUCKET)
-    env = {
+def catalog_env(minio: Minio) -> dict[str, str]:
+    """A catalog that vends (STS) and signs, on MinIO, with MinIO's root keys as its own."""
+    return {
         "CATALOG_WAREHOUSE_LOCATION": f"s3://{BUCKET}/wh",
         "CATALOG_S3_ENDPOINT": minio.endpoint,
         "CATALOG_S3_PATH_STYLE": "true",
@@ -105,6 +105,51 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "AWS_ACCESS_KEY_ID": minio.root_user,
         "AWS_SECRET_ACCESS_KEY": minio.root_password,
     }
+
+
+@dataclass
+class Secure:
+    """A second catalog on the same MinIO with authentication on (CATALOG_AUTHENTICATION=catalog)
+    and both vending and signing, warehouse `secure`: clients `writer` (may create in the
+    warehouse) and `reader` (granted read on a namespace by a test)."""
+
+    catalog: Catalog
+    clients: dict[str, str]
+
+    def admin(self) -> Rest:
+        return Rest(self.catalog, catalog_token(self.catalog, *ADMIN))
+
+    def token(self, client: str) -> str:
+        return catalog_token(self.catalog, client, self.clients[client])
+
+
+@pytest.fixture(scope="session")
+def secure(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secure]:
+    base = tmp_path_factory.mktemp("secure")
+    env = {**catalog_env(stack.minio), "CATALOG_WAREHOUSE_NAME": "secure", "CATALOG_WAREHOUSE_LOCATION": f"s3://{BUCKET}/secure",
+           "CATALOG_AUTHENTICATION": "catalog", "CATALOG_BOOTSTRAP_CLIENT_ID": ADMIN[0], "CATALOG_BOOTSTRAP_CLIENT_SECRET": ADMIN[1]}
+    catalog = Catalog("secure", base / "catalog", env)
+    try:
+        catalog.launch()
+        catalog.wait_ready()
+        admin_token = catalog_token(catalog, *ADMIN)
+        clients = {name: register_client(catalog, admin_token, name, name) for name in ("writer", "reader")}
+        Rest(catalog, admin_token).grant("writer", ["create"])
+        yield Secure(catalog, clients)
+    finally:
+        catalog.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    base = tmp_path_factory.mktemp("vending")
+    minio = Minio(base / "minio", free_port())
+    try:
+        minio.start()
+    except RuntimeError as exc:
+        pytest.fail(f"cannot start MinIO: {exc}", pytrace=False)
+    minio.root_client().create_bucket(Bucket=BUCKET)
+    env = catalog_env(minio)
     if os.environ.get("VENDING_DATABASE_URL"):
         env["CATALOG_DATABASE_URL"] = os.environ["VENDING_DATABASE_URL"]
     catalog = Catalog("vending", base / "catalog", env)
@@ -124,3 +169,58 @@ def namespace(stack: Stack) -> Iterator[str]:
     stack.create_namespace(name)
     yield name
     stack.drop_namespace_tree(name)
+
+
+def _spark_jars() -> str:
+    if os.environ.get("SPARK_JARS"):
+        return os.environ["SPARK_JARS"]
+    done = subprocess.run(["bash", str(REPO_ROOT / "scripts" / "test-env" / "ensure-spark-jars.sh")], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"cannot fetch the Iceberg Spark jars:\n{done.stderr}", pytrace=False)
+    return done.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def spark(stack):
+    """One SparkSession (and JVM) for the suite, with a catalog per mechanism (SPARK_MODES);
+    test_secure.py adds one with authentication on at run time."""
+    if not os.environ.get("JAVA_HOME"):
+        for candidate in sorted(glob.glob("/usr/lib/jvm/java-17-*")):
+            if os.path.exists(os.path.join(candidate, "bin", "java")):
+                os.environ["JAVA_HOME"] = candidate
+                break
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from pyspark.sql import SparkSession
+
+    builder = (
+        SparkSession.builder.master("local[2]")
+        .appName("iceberg-storage-access")
+        .config("spark.jars", _spark_jars())
+        .config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.memory", "1g")
+        .config("spark.sql.shuffle.partitions", "2")
+    )
+    for name, mechanism in SPARK_MODES.items():
+        prefix = f"spark.sql.catalog.{name}"
+        # No s3.* setting and no key: endpoint, region and path style come from the table answers.
+        for key, value in {
+            "": "org.apache.iceberg.spark.SparkCatalog",
+            ".type": "rest",
+            ".uri": stack.uri,
+            ".warehouse": WAREHOUSE,
+            ".cache-enabled": "false",
+            ".io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
+            ".header.X-Iceberg-Access-Delegation": mechanism,
+        }.items():
+            builder = builder.config(prefix + key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def rows(spark, sql: str) -> list[tuple]:
+    return [tuple(r) for r in spark.sql(sql).collect()]

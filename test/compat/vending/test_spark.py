@@ -11,69 +11,8 @@ reads, every source file is still there, and the catalog's collector is left to 
 
 from __future__ import annotations
 
-import glob
-import os
-import subprocess
-from pathlib import Path
-
 import pytest
-from conftest import BUCKET, WAREHOUSE
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
-MODES = {"vended": "vended-credentials", "signed": "remote-signing"}
-
-
-def _spark_jars() -> str:
-    if os.environ.get("SPARK_JARS"):
-        return os.environ["SPARK_JARS"]
-    done = subprocess.run(["bash", str(REPO_ROOT / "scripts" / "test-env" / "ensure-spark-jars.sh")], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.fail(f"cannot fetch the Iceberg Spark jars:\n{done.stderr}", pytrace=False)
-    return done.stdout.strip()
-
-
-@pytest.fixture(scope="module")
-def spark(stack):
-    if not os.environ.get("JAVA_HOME"):
-        for candidate in sorted(glob.glob("/usr/lib/jvm/java-17-*")):
-            if os.path.exists(os.path.join(candidate, "bin", "java")):
-                os.environ["JAVA_HOME"] = candidate
-                break
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    from pyspark.sql import SparkSession
-
-    builder = (
-        SparkSession.builder.master("local[2]")
-        .appName("iceberg-storage-access")
-        .config("spark.jars", _spark_jars())
-        .config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.memory", "1g")
-        .config("spark.sql.shuffle.partitions", "2")
-    )
-    for name, mechanism in MODES.items():
-        prefix = f"spark.sql.catalog.{name}"
-        # No s3.* setting and no key: endpoint, region and path style come from the table answers.
-        for key, value in {
-            "": "org.apache.iceberg.spark.SparkCatalog",
-            ".type": "rest",
-            ".uri": stack.uri,
-            ".warehouse": WAREHOUSE,
-            ".cache-enabled": "false",
-            ".io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
-            ".header.X-Iceberg-Access-Delegation": mechanism,
-        }.items():
-            builder = builder.config(prefix + key, value)
-    session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-
-
-def rows(spark, sql: str) -> list[tuple]:
-    return [tuple(r) for r in spark.sql(sql).collect()]
+from conftest import BUCKET, SPARK_MODES as MODES, WAREHOUSE, rows
 
 
 @pytest.mark.parametrize("mode", list(MODES))
@@ -130,3 +69,4 @@ def test_a_hand_made_delete_through_sparks_file_io_fails(stack, spark, namespace
     assert any(m in str(refused.value) for m in ("Access Denied", "403", "Forbidden")), str(refused.value)[:2000]
     assert stack.keys_under(location) == files
     assert rows(spark, f"SELECT count(*) FROM {mode}.{namespace}.events") == [(2,)]
+
