@@ -48,6 +48,7 @@ import type { LeaderLock, Leadership } from './leader-lock.js';
 import type { ObjectIndexer } from './object-indexer.js';
 import { findOrphans, unindexedReferences } from './orphan-finder.js';
 import { RunProgress } from './run-progress.js';
+import { releaseUnreadSources } from './source-release.js';
 import type { SnapshotExpiry } from './snapshot-expiry.js';
 import type { Sweeper } from './sweeper.js';
 
@@ -204,6 +205,8 @@ export class GarbageCollector {
       } else {
         await progress.phase('sweep');
         await this.sweep(run, progress, request.scope);
+        await progress.phase('sources');
+        progress.add({ 'source-locations-released': (await releaseUnreadSources(this.db, request.scope?.warehouseId)).released });
       }
       if (request.orphans !== 'off') {
         await progress.phase('orphans');

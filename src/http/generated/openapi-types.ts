@@ -2555,7 +2555,7 @@ export interface components {
             warehouse: string | null;
             /** @enum {string} */
             status: "running" | "succeeded" | "failed" | "interrupted";
-            /** @description resume, expire, purge, index, propagate, sweep (or plan in a dry run), orphans, cleanup, done */
+            /** @description resume, expire, purge, index, propagate, sweep then sources (or plan in a dry run), orphans, cleanup, done */
             phase: string;
             trigger: string;
             "dry-run": boolean;
