@@ -151,7 +151,10 @@ export async function createDependencies(
     audit: new AuditLog(db, undefined, metrics),
     idempotencyKeys: new IdempotencyKeys(db, config.idempotencyKeyLifetimeMs),
     vendor,
-    signer: config.remoteSigning ? new RequestSigner(config.s3.region, vendor) : undefined,
+    // Static keys are not scoped by the catalog: only STS keys are a second lock for signing.
+    signer: config.remoteSigning
+      ? new RequestSigner(config.s3.region, { vendor: vending?.mode === 'sts' ? vendor : undefined, aws: !config.s3.endpoint && !config.s3.clientEndpoint })
+      : undefined,
     clients,
     tokenGrants: catalogTokens && clients ? new TokenGrants(catalogTokens, clients) : undefined,
     namespaces: new NamespaceService(db),

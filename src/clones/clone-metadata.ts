@@ -7,6 +7,8 @@ import { int64Equals, int64Key } from '../json/int64-json.js';
 
 /** Engines refuse to delete files themselves (expire_snapshots, remove_orphan_files, DROP ... PURGE) when this is false. */
 export const GC_ENABLED = 'gc.enabled';
+const WRITE_DATA_PATH = 'write.data.path';
+const WRITE_METADATA_PATH = 'write.metadata.path';
 
 export interface CloneOptions {
   uuid: string;
@@ -48,13 +50,16 @@ export function cloneTableMetadata(source: TableMetadata, snapshot: Snapshot | n
       ? snapshotSchema
       : source['current-schema-id'];
 
+  // The source's data and metadata paths would put the clone's files among the source's (and
+  // widen the clone's storage access to them): the clone writes under its own location.
+  const { [WRITE_DATA_PATH]: _data, [WRITE_METADATA_PATH]: _metadata, ...sourceProperties } = source.properties;
   const clone: TableMetadata = {
     ...source,
     'table-uuid': options.uuid,
     location: options.location,
     'last-updated-ms': options.now,
     'current-schema-id': currentSchemaId,
-    properties: { ...source.properties, ...options.properties, [GC_ENABLED]: 'false' },
+    properties: { ...sourceProperties, ...options.properties, [GC_ENABLED]: 'false' },
     'current-snapshot-id': snapshot?.['snapshot-id'] ?? null,
     refs,
     snapshots: kept,

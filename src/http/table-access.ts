@@ -10,6 +10,8 @@ import type { AccessChecks } from './access-checks.js';
 import { tableFilePrefixes } from './storage-config.js';
 
 const isS3 = (uri: string) => /^s3[an]?:\/\//i.test(uri);
+/** `prefix` (ending with '/') lies in the table's location, the one spelling a table uses. */
+const within = (prefix: string, location: string) => prefix.startsWith(`${location.replace(/\/+$/, '')}/`) && !/\/\.\.?\//.test(prefix);
 
 export async function storageAccessFor(
   checks: AccessChecks,
@@ -21,7 +23,12 @@ export async function storageAccessFor(
 ): Promise<VendedAccess> {
   const target = { warehouse, namespace: { id: head.namespaceId, levels }, object: { id: head.id, kind: 'table' as const, owner: head.owner } };
   const mayWrite = (await checks.access.privilegesOn(request.principal, target)).has('write');
-  const read = tableFilePrefixes(head.location, head.sourceLocations ?? [], metadata.properties).filter(isS3);
-  const write = mayWrite ? tableFilePrefixes(head.location, [], metadata.properties).filter(isS3) : [];
+  // The data and metadata paths a table writes to count only inside its own location: any
+  // writer may set those properties, and a path elsewhere would widen these keys and
+  // signatures to another table's files or another bucket. (Plain storage settings still name
+  // them: settings grant nothing.)
+  const own = tableFilePrefixes(head.location, [], metadata.properties).filter((p) => isS3(p) && within(p, head.location));
+  const read = [...new Set([...own, ...tableFilePrefixes(head.location, head.sourceLocations ?? [], {}).filter(isS3)])];
+  const write = mayWrite ? own : [];
   return { read, write };
 }

@@ -119,32 +119,57 @@ export async function signS3Request(
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
+/** A request the signer will not sign with the keys it has (signing-check.ts allowed it). */
+export class SigningRefusedError extends Error {}
+
 /**
- * What the catalog signs with: a vended credential for exactly the access being signed when
+ * What the catalog signs with: a key vended for exactly the access being signed when STS
  * vending is on (the store then enforces the same limits as signing-check.ts, a second lock),
- * else the catalog's own credentials from the AWS default chain.
+ * else the catalog's own keys from the AWS default chain.
+ *
+ * The engine sends the signed request itself and may add headers the signature does not
+ * cover. AWS S3 refuses a request with an unsigned x-amz-* header; some S3-compatible stores
+ * do not (MinIO, for one), so there an added x-amz-copy-source would turn a signed upload into
+ * a copy of any object the keys reach. So on a store other than AWS, uploads are signed only
+ * with a vended key (whose policy reads nothing but the table's files); with the catalog's own
+ * or static keys only reads are, which no header turns into anything else.
  */
 export class RequestSigner {
   private ownCredentials: (() => Promise<SigningCredentials>) | undefined;
 
   constructor(
     private readonly region: string,
-    private readonly vendor?: { vend(access: VendedAccess, principal: string): Promise<SigningCredentials> },
+    private readonly options: {
+      /** STS vending: keys scoped to the access by a session policy. */
+      vendor?: { vend(access: VendedAccess, principal: string): Promise<SigningCredentials> };
+      /** The store is AWS S3 (no CATALOG_S3_ENDPOINT), which refuses unsigned x-amz-* headers. */
+      aws: boolean;
+    },
   ) {}
 
   async sign(request: S3Request, headers: Readonly<Record<string, readonly string[]>>, access: VendedAccess, principal: string): Promise<Record<string, string[]>> {
-    return signS3Request(request, headers, this.region, await this.credentials(access, principal));
+    const upload = request.method !== 'GET' && request.method !== 'HEAD';
+    const scoped = await this.scopedCredentials(access, principal);
+    if (!scoped && upload && !this.options.aws) {
+      throw new SigningRefusedError(
+        'The catalog signs uploads to an S3-compatible store only with vended keys (CATALOG_S3_VENDING=sts) for this table: ask for vended-credentials instead',
+      );
+    }
+    return signS3Request(request, headers, this.region, scoped ?? (await this.own()));
   }
 
-  private async credentials(access: VendedAccess, principal: string): Promise<SigningCredentials> {
-    if (this.vendor) {
-      try {
-        return await this.vendor.vend(access, principal);
-      } catch (error) {
-        // More prefixes than a session policy holds: the check above is then the only lock.
-        if (!(error instanceof PolicyTooLongError)) throw error;
-      }
+  private async scopedCredentials(access: VendedAccess, principal: string): Promise<SigningCredentials | undefined> {
+    if (!this.options.vendor) return undefined;
+    try {
+      return await this.options.vendor.vend(access, principal);
+    } catch (error) {
+      // More prefixes than a session policy holds: only reads are signed, with the catalog's keys.
+      if (error instanceof PolicyTooLongError) return undefined;
+      throw error;
     }
+  }
+
+  private async own(): Promise<SigningCredentials> {
     // Loaded on first use, as the S3 store loads the SDK; the provider caches and renews.
     if (!this.ownCredentials) {
       const chain = (await import('@aws-sdk/credential-provider-node')).defaultProvider();

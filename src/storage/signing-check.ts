@@ -76,9 +76,14 @@ export function locateRequest(method: string, uri: string, where: SigningEndpoin
   if (bucket === '' || bucket.includes('/')) return refuse(403, 'The catalog signs only requests on a bucket');
   // S3 keys are literal, but proxies and clients may collapse dot segments: a key that could
   // mean another one is never signed.
-  if (key.split('/').some((s) => s === '.' || s === '..') || /[\u0000-\u001f]/.test(key)) {
-    return refuse(403, 'The catalog does not sign keys with dot segments or control characters');
+  // Backslashes too: some gateways and stores on Windows take them for slashes.
+  if (key.split(/[/\\]/).some((s) => s === '.' || s === '..') || /[\u0000-\u001f\\]/.test(key)) {
+    return refuse(403, 'The catalog does not sign keys with dot segments, backslashes or control characters');
   }
+  // Stores differ on which of two values they take: a request that could mean two things is
+  // not signed.
+  const names = [...url.searchParams.keys()];
+  if (new Set(names).size !== names.length) return refuse(403, 'The catalog does not sign a query that repeats a parameter');
   return { ok: true, request: { method: verb, url, bucket, key, query: url.searchParams } };
 }
 
@@ -96,6 +101,19 @@ function refuse(status: 400 | 403, message: string): Located & { ok: false } {
 const READ_PARAMS = /^(x-id|versionId|partNumber|response-[a-z-]+)$/;
 const LIST_PARAMS = /^(x-id|list-type|prefix|delimiter|max-keys|continuation-token|start-after|fetch-owner|encoding-type|marker|location)$/;
 
+// The x-amz-* headers an engine's read or upload carries: checksums, payload hashes, chunked
+// uploads, user metadata, the store's own encryption. Anything else sets something about the
+// object (an ACL, tags that lifecycle rules act on, an object lock the collector could never
+// lift, a storage class it cannot read back, a foreign encryption key) and is not signed.
+const PLAIN_AMZ_HEADERS = /^x-amz-(content-sha256|date|security-token|user-agent|expected-bucket-owner|request-payer|checksum-mode|sdk-checksum-algorithm|checksum-(crc32|crc32c|crc64nvme|sha1|sha256|type)|trailer|decoded-content-length|meta-.+)$/;
+
+function allowedAmzHeader(name: string, value: string): boolean {
+  if (PLAIN_AMZ_HEADERS.test(name)) return true;
+  if (name === 'x-amz-server-side-encryption') return value.trim() === 'AES256';
+  if (name === 'x-amz-storage-class') return value.trim() === 'STANDARD';
+  return false;
+}
+
 /**
  * Why the catalog refuses to sign `request` under `access` (undefined: it signs). Headers are
  * the engine's, lower-cased: a copy (x-amz-copy-source) would read a file the check never saw.
@@ -111,6 +129,8 @@ export function signingRefusal(request: S3Request, access: VendedAccess, headers
   const readsBucket = access.read.map(parseS3Prefix).some((p) => p?.bucket === bucket);
 
   if (headers.has('x-amz-copy-source')) return 'The catalog does not sign copies';
+  const setting = [...headers].find(([name, value]) => name.startsWith('x-amz-') && !allowedAmzHeader(name, value));
+  if (setting) return `The catalog does not sign requests that set ${setting[0]} (object settings are the catalog's own)`;
   if (key === '') {
     if (method === 'HEAD') return readsBucket ? undefined : 'The table has no files in this bucket';
     if (method !== 'GET') return 'Deletes and bucket changes are the catalog\'s own';

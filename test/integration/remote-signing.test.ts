@@ -5,7 +5,7 @@
 // Twice: signed with the catalog's own keys, and with vended ones (a second lock at the store).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { clientToken, ok } from '../support/catalog-tokens.js';
 import { noMinio, startMinio, type MinioServer } from '../support/minio-server.js';
 import { RestClient, simpleSchema } from '../support/rest-client.js';
@@ -95,7 +95,7 @@ for (const mode of ['own keys', 'vended keys'] as const) {
       assert.ok(catalogConfig.endpoints.includes('POST /v1/{prefix}/namespaces/{namespace}/tables/{table}/sign'));
     });
 
-    test('signed reads of the clone\'s and the source\'s files and an upload under the clone are accepted by the store', async () => {
+    test('signed reads of the clone\'s and the source\'s files, and (with vended keys only) an upload under the clone, are accepted by the store', async () => {
       const source = await ok(as('admin')('GET', table('prod', 'orders')));
       const clone = await ok(as('admin')('GET', table('dev', 'orders_clone'), undefined, SIGNING));
       const signPath = clone.config['signer.endpoint'];
@@ -105,12 +105,36 @@ for (const mode of ['own keys', 'vended keys'] as const) {
       const head = await signAndSend('admin', signPath, 'HEAD', url(clone['metadata-location']));
       assert.deepEqual([head.signed, head.store], [200, 200]);
       const upload = await signAndSend('admin', signPath, 'PUT', url(`${clone.metadata.location}/data/signed.parquet`), 'parquet bytes');
+      const listing = () => signAndSend('admin', signPath, 'GET', `${minio.endpoint}/lake?list-type=2&prefix=${encodeURIComponent(`${clone.metadata.location.replace('s3://lake/', '')}/data/`)}`);
+      if (mode === 'own keys') {
+        // MinIO does not refuse unsigned x-amz-* headers an engine could add to an upload.
+        assert.equal(upload.signed, 403);
+        assert.match(upload.message!, /only with vended keys/);
+        assert.equal((await listing()).store, 200);
+        return;
+      }
       assert.deepEqual([upload.signed, upload.store], [200, 200]);
       const readBack = await signAndSend('admin', signPath, 'GET', url(`${clone.metadata.location}/data/signed.parquet`));
       assert.deepEqual([readBack.store, readBack.text], [200, 'parquet bytes']);
-      const listing = await signAndSend('admin', signPath, 'GET', `${minio.endpoint}/lake?list-type=2&prefix=${encodeURIComponent(`${clone.metadata.location.replace('s3://lake/', '')}/data/`)}`);
-      assert.deepEqual([listing.signed, listing.store], [200, 200]);
-      assert.match(listing.text!, /signed\.parquet/);
+      const listed = await listing();
+      assert.deepEqual([listed.signed, listed.store], [200, 200]);
+      assert.match(listed.text!, /signed\.parquet/);
+    });
+
+    test('headers added to a signed upload after signing copy nothing the vended key cannot read', { skip: mode === 'own keys' && 'uploads are not signed with own keys' }, async () => {
+      const clone = await ok(as('admin')('GET', table('dev', 'orders_clone'), undefined, SIGNING));
+      const other = await ok(as('admin')('GET', table('prod', 'customers')));
+      const target = url(`${clone.metadata.location}/data/copied.parquet`);
+      const signed = await ok(as('admin')('POST', `/${clone.config['signer.endpoint']}`, { region: 'us-east-1', uri: target, method: 'PUT', headers: {} }));
+      const headers = new Headers(Object.entries(signed.headers as Record<string, string[]>).map(([k, v]): [string, string] => [k, v.join(',')]));
+      headers.set('x-amz-copy-source', `/${other['metadata-location'].replace('s3://', '')}`);
+      assert.equal((await fetch(signed.uri, { method: 'PUT', headers })).status, 403, 'the store refuses the copy');
+      const root = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true });
+      try {
+        await assert.rejects(root.send(new HeadObjectCommand({ Bucket: 'lake', Key: target.slice(`${minio.endpoint}/lake/`.length) })), { name: 'NotFound' });
+      } finally {
+        root.destroy();
+      }
     });
 
     test('never signed: another table\'s files, a write into the source, a delete, a bulk delete, a copy; a reader\'s upload', async () => {
@@ -138,6 +162,25 @@ for (const mode of ['own keys', 'vended keys'] as const) {
       assert.deepEqual([readerRead.signed, readerRead.store], [200, 200], 'a reader reads the clone\'s source');
       const hidden = await as('reader')('POST', `/v1/default/namespaces/prod/tables/customers/sign`, { region: 'us-east-1', uri: url(other['metadata-location']), method: 'GET', headers: {} });
       assert.equal(hidden.status, 404, 'a table the reader cannot see');
+    });
+
+    test('write paths set outside the table\'s location widen nothing (any writer may set them)', async () => {
+      const other = await ok(as('admin')('GET', table('prod', 'customers')));
+      const set = await as('admin')('POST', table('dev', 'orders_clone'), {
+        requirements: [],
+        updates: [{ action: 'set-properties', updates: { 'write.data.path': 's3://lake/wh', 'write.metadata.path': 's3://elsewhere/x' } }],
+      });
+      assert.equal(set.status, 200);
+      try {
+        const clone = await ok(as('admin')('GET', table('dev', 'orders_clone'), undefined, SIGNING));
+        const signPath = clone.config['signer.endpoint'];
+        assert.equal((await signAndSend('admin', signPath, 'GET', url(other['metadata-location']))).signed, 403);
+        assert.equal((await signAndSend('admin', signPath, 'PUT', url(`${other.metadata.location}/data/planted.parquet`), 'x')).signed, 403);
+        assert.equal((await signAndSend('admin', signPath, 'GET', `${minio.endpoint}/elsewhere/x/secret`)).signed, 403);
+      } finally {
+        const unset = await as('admin')('POST', table('dev', 'orders_clone'), { requirements: [], updates: [{ action: 'remove-properties', removals: ['write.data.path', 'write.metadata.path'] }] });
+        assert.equal(unset.status, 200);
+      }
     });
 
     test('a signature covers only its own request: another key, method or body is refused by the store', async () => {

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../../app.js';
 import { badRequest, forbidden } from '../../iceberg/errors.js';
+import { SigningRefusedError } from '../../storage/request-signer.js';
 import { locateRequest, signingRefusal } from '../../storage/signing-check.js';
 import { decodeNamespace } from '../identifiers.js';
 import type { Schemas } from '../request-types.js';
@@ -32,7 +33,9 @@ export function registerSignRoutes(app: FastifyInstance, deps: AppDependencies):
     const access = await storageAccessFor(checks, request, warehouse, levels, table.head, table.metadata());
     const refusal = signingRefusal(located.request, access, headers);
     if (refusal) throw forbidden(`Forbidden: ${refusal}`);
-    const signed = await signer.sign(located.request, body.headers, access, request.principal.name);
+    const signed = await signer.sign(located.request, body.headers, access, request.principal.name).catch((error) => {
+      throw error instanceof SigningRefusedError ? forbidden(`Forbidden: ${error.message}`) : error;
+    });
     // A signed read may be reused while its signature holds (the engine re-reads a file's
     // footer and ranges); a write is signed once per attempt.
     reply.header('cache-control', located.request.method === 'GET' || located.request.method === 'HEAD' ? 'private' : 'no-cache');

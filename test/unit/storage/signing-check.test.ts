@@ -48,13 +48,18 @@ describe('locating a request', () => {
     assert.equal(verdict('OPTIONS', 'http://127.0.0.1:9000/lake/wh/dev/clone/x'), '403');
   });
 
+  test('a repeated query parameter is never signed (stores differ on which value counts)', () => {
+    const located = locateRequest('GET', 'http://127.0.0.1:9000/lake?list-type=2&prefix=wh%2Fdev%2Fclone%2F&prefix=wh%2F', MINIO);
+    assert.ok(!located.ok && located.status === 403);
+  });
+
   test('dot segments are resolved before the check (the signature covers the resolved path); encoded slashes with dots and control characters are refused', () => {
     const located = locateRequest('GET', 'http://127.0.0.1:9000/lake/wh/dev/clone/%2E%2E/%2E%2E/prod/secret/x', MINIO);
     assert.ok(located.ok && located.request.key === 'wh/prod/secret/x' && located.request.url.pathname === '/lake/wh/prod/secret/x');
     assert.equal(verdict('GET', 'http://127.0.0.1:9000/lake/wh/dev/clone/%2E%2E/%2E%2E/prod/secret/x'), 'Reads only within the table\'s file locations');
-    for (const key of ['a%2F..%2Fb', 'a%2F.%2Fb', 'a%00b', 'a%0Ab']) {
+    for (const key of ['a%2F..%2Fb', 'a%2F.%2Fb', 'a%00b', 'a%0Ab', '..%5C..%5Cprod', 'a%5Cb']) {
       const located = locateRequest('GET', `http://127.0.0.1:9000/lake/wh/dev/clone/${key}`, MINIO);
-      assert.ok(!located.ok && located.status === 403 && /dot segments or control characters/.test(located.message), key);
+      assert.ok(!located.ok && located.status === 403 && /dot segments, backslashes or control characters/.test(located.message), key);
     }
   });
 });
@@ -109,6 +114,38 @@ describe('what is signed', () => {
     assert.equal(verdict('PUT', 'http://127.0.0.1:9000/lake?policy'), 'Deletes and bucket changes are the catalog\'s own');
     assert.equal(verdict('DELETE', `${base}/dev/clone/data/big.parquet?uploadId=abc`), 'signed');
     assert.equal(verdict('DELETE', `${base}/prod/orders/data/big.parquet?uploadId=abc`), 'Writes only under the table\'s own location');
+  });
+
+  test('headers that set something about the object are not signed; a checksum, metadata or the store\'s own encryption are', () => {
+    const put = `${'http://127.0.0.1:9000/lake/wh'}/dev/clone/data/new.parquet`;
+    for (const [name, value] of [
+      ['x-amz-acl', 'public-read'],
+      ['x-amz-grant-full-control', 'id=someone'],
+      ['x-amz-object-lock-mode', 'COMPLIANCE'],
+      ['x-amz-object-lock-legal-hold', 'ON'],
+      ['x-amz-tagging', 'expire=now'],
+      ['x-amz-website-redirect-location', '/elsewhere'],
+      ['x-amz-server-side-encryption', 'aws:kms'],
+      ['x-amz-server-side-encryption-aws-kms-key-id', 'arn:aws:kms:us-east-1:1:key/x'],
+      ['x-amz-server-side-encryption-customer-algorithm', 'AES256'],
+      ['x-amz-storage-class', 'DEEP_ARCHIVE'],
+      ['x-amz-metadata-directive', 'REPLACE'],
+    ]) {
+      assert.match(verdict('PUT', put, ACCESS, { [name]: value }), /does not sign requests that set/, name);
+    }
+    assert.match(verdict('POST', `${put}?uploads`, ACCESS, { 'x-amz-acl': 'public-read' }), /does not sign requests that set/);
+    assert.equal(
+      verdict('PUT', put, ACCESS, {
+        'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+        'x-amz-trailer': 'x-amz-checksum-crc32',
+        'x-amz-decoded-content-length': '12',
+        'x-amz-sdk-checksum-algorithm': 'CRC32',
+        'x-amz-meta-writer': 'spark',
+        'x-amz-server-side-encryption': 'AES256',
+        'x-amz-storage-class': 'STANDARD',
+      }),
+      'signed',
+    );
   });
 
   test('copies are refused: their source is a read the check never saw', () => {
