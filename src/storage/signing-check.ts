@@ -102,10 +102,11 @@ const READ_PARAMS = /^(x-id|versionId|partNumber|response-[a-z-]+)$/;
 const LIST_PARAMS = /^(x-id|list-type|prefix|delimiter|max-keys|continuation-token|start-after|fetch-owner|encoding-type|marker|location)$/;
 
 // The x-amz-* headers an engine's read or upload carries: checksums, payload hashes, chunked
-// uploads, user metadata, the store's own encryption. Anything else sets something about the
+// uploads (and x-amz-te, with which Java's SDK asks for a checksum trailer on reads), user
+// metadata, the store's own encryption. Anything else sets something about the
 // object (an ACL, tags that lifecycle rules act on, an object lock the collector could never
 // lift, a storage class it cannot read back, a foreign encryption key) and is not signed.
-const PLAIN_AMZ_HEADERS = /^x-amz-(content-sha256|date|security-token|user-agent|expected-bucket-owner|request-payer|checksum-mode|sdk-checksum-algorithm|checksum-(crc32|crc32c|crc64nvme|sha1|sha256|type)|trailer|decoded-content-length|meta-.+)$/;
+const PLAIN_AMZ_HEADERS = /^x-amz-(content-sha256|date|security-token|user-agent|expected-bucket-owner|request-payer|checksum-mode|sdk-checksum-algorithm|checksum-(crc32|crc32c|crc64nvme|sha1|sha256|type)|trailer|te|decoded-content-length|meta-.+)$/;
 
 function allowedAmzHeader(name: string, value: string): boolean {
   if (PLAIN_AMZ_HEADERS.test(name)) return true;

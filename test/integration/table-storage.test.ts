@@ -7,7 +7,8 @@ import { mkdir, readdir, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileUriToPath } from '../../src/storage/filesystem-store.js';
-import { RestClient, simpleSchema } from '../support/rest-client.js';
+import { stringifyJson } from '../../src/json/int64-json.js';
+import { RestClient, appendSnapshot, bigSnapshotId, simpleSchema } from '../support/rest-client.js';
 import { createDatabase, noPostgres, s3Endpoint, startTestCatalog, type TestCatalog } from '../support/test-catalog.js';
 
 const isDirectory = (path: string) => stat(path).then((s) => s.isDirectory(), () => false);
@@ -148,12 +149,27 @@ describe('table storage config on S3', { skip: noPostgres || (s3Endpoint ? false
     const base = await client.createTable(['lake'], { name: 'base', schema: simpleSchema });
     const baseLocation = `${base.body.metadata.location}/`;
     assert.deepEqual(prefixesOf(base), [baseLocation]);
+    // Each ancestor commits a snapshot of its own (its manifest list under its location), so
+    // the grandchild reaches something under both: a clone that reaches nothing under a
+    // source's location stops listing it (test/integration/source-release.test.ts).
+    const commitSnapshot = async (name: string, location: string) => {
+      const metadata = (await client.loadTable(['lake'], name)).body.metadata;
+      const parent = metadata['current-snapshot-id'];
+      const id = bigSnapshotId();
+      const r = await client.commit(['lake'], name, [], [
+        { action: 'add-snapshot', snapshot: appendSnapshot(id, parent == null || parent === -1 ? null : parent, Number(metadata['last-sequence-number']) + 1, location) },
+        { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id },
+      ]);
+      assert.equal(r.status, 200, stringifyJson(r.body));
+    };
+    await commitSnapshot('base', base.body.metadata.location);
     const clone = (from: string, to: string) =>
-      client.request('POST', `/ext/v1/default/namespaces/lake/tables/${from}/clone`, { destination: { namespace: ['lake'], name: to } });
+      client.request('POST', `/ext/v1/default/namespaces/lake/tables/${from}/clone`, { destination: { namespace: ['lake'], name: to }, history: 'all' });
     const child = await clone('base', 'child');
-    assert.equal(child.status, 200, JSON.stringify(child.body));
+    assert.equal(child.status, 200, stringifyJson(child.body));
     assert.deepEqual(prefixesOf(child), [`${child.body.metadata.location}/`, baseLocation]);
     const childLocation = `${child.body.metadata.location}/`;
+    await commitSnapshot('child', child.body.metadata.location);
     assert.equal((await clone('child', 'grandchild')).status, 200);
     // The middle table goes for good; its descendant still reads files under both ancestors.
     assert.equal((await client.request('DELETE', `${client.tablePath(['lake'], 'child')}?purgeRequested=true`)).status, 204);
@@ -167,7 +183,7 @@ describe('table storage config on S3', { skip: noPostgres || (s3Endpoint ? false
     for (const entry of loaded.body['storage-credentials']) assert.deepEqual(entry.config, expected);
     // A table that writes its data elsewhere names that prefix too.
     const moved = await client.commit(['lake'], 'base', [], [{ action: 'set-properties', updates: { 'write.data.path': `${warehouseLocation}/lake/base_data` } }]);
-    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    assert.equal(moved.status, 200, stringifyJson(moved.body));
     assert.deepEqual(prefixesOf(await client.loadTable(['lake'], 'base')), [baseLocation, `${warehouseLocation}/lake/base_data/`]);
   });
 });

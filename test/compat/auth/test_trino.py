@@ -11,23 +11,20 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import trino
-from trino.exceptions import TrinoQueryError
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO_ROOT / "scripts" / "test-env"))
 sys.path.insert(0, str(REPO_ROOT / "test" / "compat" / "trino"))
 import ensure_trino  # noqa: E402
+import trino_server  # noqa: E402
 from trino_server import TrinoServer  # noqa: E402
 
 ROWS = [(1, "one"), (2, "two"), (3, "three")]
-NO_NODES_GRACE_S = 20
 
 
 def rest_catalog(catalog, **security: str) -> dict[str, str]:
@@ -74,29 +71,7 @@ def trino_uri(stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def query(trino_uri: str, catalog: str, sql: str) -> list[tuple[Any, ...]]:
-    host, port = trino_uri.removeprefix("http://").split(":")
-    # Seconds after it says it has started, Trino 476 may still schedule a catalog's first scan
-    # on no node (NO_NODES_AVAILABLE, from UniformNodeSelector, before any task runs): seen about
-    # once in three fresh starts. Such a query did nothing, so it is sent again, for a while.
-    deadline = time.monotonic() + NO_NODES_GRACE_S
-    while True:
-        connection = trino.dbapi.connect(host=host, port=int(port), user="auth", catalog=catalog, http_scheme="http", request_timeout=120)
-        cursor = connection.cursor()
-        try:
-            cursor.execute(sql)
-            return [tuple(row) for row in cursor.fetchall()]
-        except TrinoQueryError as exc:
-            if exc.error_name != "NO_NODES_AVAILABLE" or time.monotonic() > deadline:
-                # The catalog's answer is in the causes (e.g. behind ICEBERG_CATALOG_ERROR).
-                cause, depth = (exc.failure_info or {}).get("cause"), 0
-                while cause and depth < 6:
-                    exc.add_note(f"Caused by: {cause.get('type')}: {cause.get('message')}")
-                    cause, depth = cause.get("cause"), depth + 1
-                raise
-        finally:
-            cursor.close()
-            connection.close()
-        time.sleep(0.5)
+    return trino_server.query(trino_uri, catalog, sql, user="auth")
 
 
 def round_trip(trino_uri: str, name: str, catalog, cleanup, schema: str) -> None:

@@ -31,6 +31,7 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
+from typing import Any
 
 START_TIMEOUT_S = float(os.environ.get("TRINO_START_TIMEOUT", "240"))
 STOP_TIMEOUT_S = 60
@@ -212,3 +213,36 @@ class TrinoServer:
         except OSError:
             return "(no log)"
         return "\n".join(text[-lines:])
+
+
+NO_NODES_GRACE_S = 20
+
+
+def query(trino_uri: str, catalog: str, sql: str, user: str = "compat") -> list[tuple[Any, ...]]:
+    """One statement through Trino's DB-API client (imported here: the server module itself
+    needs no client). Seconds after it says it has started, Trino 476 may still schedule a
+    catalog's first scan on no node (NO_NODES_AVAILABLE, from UniformNodeSelector, before any
+    task runs): seen about once in three fresh starts. Such a query did nothing, so it is sent
+    again, for a while. The catalog's answer is added from the causes of a failure."""
+    import trino
+    from trino.exceptions import TrinoQueryError
+
+    host, port = trino_uri.removeprefix("http://").split(":")
+    deadline = time.monotonic() + NO_NODES_GRACE_S
+    while True:
+        connection = trino.dbapi.connect(host=host, port=int(port), user=user, catalog=catalog, http_scheme="http", request_timeout=120)
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql)
+            return [tuple(row) for row in cursor.fetchall()]
+        except TrinoQueryError as exc:
+            if exc.error_name != "NO_NODES_AVAILABLE" or time.monotonic() > deadline:
+                cause, depth = (exc.failure_info or {}).get("cause"), 0
+                while cause and depth < 6:
+                    exc.add_note(f"Caused by: {cause.get('type')}: {cause.get('message')}")
+                    cause, depth = cause.get("cause"), depth + 1
+                raise
+        finally:
+            cursor.close()
+            connection.close()
+        time.sleep(0.5)

@@ -8,23 +8,19 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import trino
 from conftest import WAREHOUSE
-from trino.exceptions import TrinoQueryError
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO_ROOT / "scripts" / "test-env"))
 sys.path.insert(0, str(REPO_ROOT / "test" / "compat" / "trino"))
 import ensure_trino  # noqa: E402
+import trino_server  # noqa: E402
 from trino_server import TrinoServer  # noqa: E402
-
-NO_NODES_GRACE_S = 20
 
 
 @pytest.fixture(scope="module")
@@ -57,26 +53,7 @@ def trino_uri(stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def query(trino_uri: str, sql: str) -> list[tuple[Any, ...]]:
-    host, port = trino_uri.removeprefix("http://").split(":")
-    # A fresh Trino may schedule its first scan on no node (NO_NODES_AVAILABLE): sent again.
-    deadline = time.monotonic() + NO_NODES_GRACE_S
-    while True:
-        connection = trino.dbapi.connect(host=host, port=int(port), user="vending", catalog="lake", http_scheme="http", request_timeout=120)
-        cursor = connection.cursor()
-        try:
-            cursor.execute(sql)
-            return [tuple(row) for row in cursor.fetchall()]
-        except TrinoQueryError as exc:
-            if exc.error_name != "NO_NODES_AVAILABLE" or time.monotonic() > deadline:
-                cause, depth = (exc.failure_info or {}).get("cause"), 0
-                while cause and depth < 6:
-                    exc.add_note(f"Caused by: {cause.get('type')}: {cause.get('message')}")
-                    cause, depth = cause.get("cause"), depth + 1
-                raise
-        finally:
-            cursor.close()
-            connection.close()
-        time.sleep(0.5)
+    return trino_server.query(trino_uri, "lake", sql, user="vending")
 
 
 def test_trino_writes_reads_and_clones_with_vended_keys_only(stack, trino_uri, namespace):

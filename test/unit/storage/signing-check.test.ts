@@ -146,6 +146,7 @@ describe('what is signed', () => {
       }),
       'signed',
     );
+    assert.equal(verdict('GET', put, ACCESS, { 'x-amz-te': 'append-md5', 'x-amz-checksum-mode': 'ENABLED' }), 'signed', 'what Java\'s SDK sends on a read');
   });
 
   test('copies are refused: their source is a read the check never saw', () => {
