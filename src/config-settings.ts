@@ -35,6 +35,12 @@ export const SETTINGS = {
     default: '10',
     doc: "Postgres connections per replica; the replica leading a collection holds one of them for the run. Replicas × this must stay below the server's max_connections.",
   },
+  databasePreparedStatements: {
+    env: 'CATALOG_DATABASE_PREPARED_STATEMENTS',
+    kind: 'bool',
+    default: 'true',
+    doc: 'Run the hottest queries (finding a table) as named prepared statements; turn off behind a pooler that cannot keep them (PgBouncer before 1.21 in transaction mode).',
+  },
   databaseStatementTimeoutMs: {
     env: 'CATALOG_DATABASE_STATEMENT_TIMEOUT_MS',
     kind: 'int',

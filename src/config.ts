@@ -18,6 +18,7 @@ export interface Config {
   databaseUrl?: string;
   databasePoolSize: number;
   databaseStatementTimeoutMs: number;
+  databasePreparedStatements: boolean;
   databaseConnectTimeoutMs: number;
   migrateOnStart: boolean;
   warehouseName: string;
@@ -215,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     databaseUrl: values.databaseUrl as string | undefined,
     databasePoolSize: values.databasePoolSize as number,
     databaseStatementTimeoutMs: values.databaseStatementTimeoutMs as number,
+    databasePreparedStatements: values.databasePreparedStatements as boolean,
     databaseConnectTimeoutMs: values.databaseConnectTimeoutMs as number,
     migrateOnStart: values.migrateOnStart as boolean,
     warehouseName: values.warehouseName as string,

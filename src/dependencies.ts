@@ -61,6 +61,7 @@ export function openCatalogDatabase(config: Config): Promise<DatabaseHandle> {
     embeddedDataDir: join(config.dataDir, 'catalog-db'),
     poolSize: config.databasePoolSize,
     statementTimeoutMs: config.databaseStatementTimeoutMs,
+    preparedStatements: config.databasePreparedStatements,
     connectionTimeoutMs: config.databaseConnectTimeoutMs,
   });
 }

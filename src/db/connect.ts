@@ -2,6 +2,7 @@
 // configured, an embedded PGlite in the data folder.
 import { mkdir } from 'node:fs/promises';
 import { Kysely, PostgresDialect } from 'kysely';
+import { namePrepared } from './prepared-statements.js';
 import pg from 'pg';
 import type { Database, Db } from './database.js';
 import { openDedicatedSession, type DedicatedSession } from './dedicated-session.js';
@@ -13,6 +14,8 @@ export interface DatabaseOptions {
   embeddedDataDir: string;
   poolSize: number;
   statementTimeoutMs: number;
+  /** Hot queries as named prepared statements (prepared-statements.ts); on unless false. */
+  preparedStatements?: boolean;
   connectionTimeoutMs: number;
 }
 
@@ -43,7 +46,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     // that client, fails with the same error (answered 503), and the pool discards a client
     // that is no longer queryable when it is released.
     pool.on('error', () => undefined);
-    pool.on('connect', (client) => client.on('error', () => undefined));
+    pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+      if (options.preparedStatements !== false) namePrepared(client);
+    });
     const db = new Kysely<Database>({ dialect: new FencedPostgresDialect({ pool }) });
     return {
       db,

@@ -4,6 +4,7 @@ import { int64Key } from '../json/int64-json.js';
 import { sameRef } from '../iceberg/metadata-builder.js';
 import type { Snapshot, SnapshotReference, TableMetadata } from '../iceberg/table-metadata.js';
 import type { DbOrTx, Tx } from './database.js';
+import { prepared } from './prepared-statements.js';
 
 /** A table row without its metadata document: what every request needs to know. */
 export type TableHead = Omit<TableRecord, 'metadataJson'>;
@@ -67,11 +68,12 @@ const toHead = (row: Row): TableHead => ({
   owner: row.owner,
 });
 
-// Every request on a table starts with this query, so its SQL is built once, not per call.
-const FIND_TABLE_SQL = `SELECT ${headColumns.map((c) => `"iceberg_table"."${c.split('.')[1]}"`).join(', ')}
+// Every request on a table starts with this query, so its SQL is built once, not per call,
+// and Postgres plans it once per connection (prepared-statements.ts).
+const FIND_TABLE_SQL = prepared(`SELECT ${headColumns.map((c) => `"iceberg_table"."${c.split('.')[1]}"`).join(', ')}
   FROM "iceberg_table" INNER JOIN "namespace" ON "namespace"."namespace_id" = "iceberg_table"."namespace_id"
   WHERE "namespace"."warehouse_id" = $1 AND "namespace"."levels" = $2::text[] AND "iceberg_table"."name" = $3
-    AND "iceberg_table"."dropped_at" IS NULL AND "iceberg_table"."kind" = 'table'`;
+    AND "iceberg_table"."dropped_at" IS NULL AND "iceberg_table"."kind" = 'table'`);
 
 /** The live table with that name, found by namespace path in one query (the load hot path). */
 export async function findTable(db: DbOrTx, warehouseId: string, levels: string[], name: string): Promise<TableHead | undefined> {
