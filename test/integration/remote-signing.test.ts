@@ -5,9 +5,9 @@
 // Twice: signed with the catalog's own keys, and with vended ones (a second lock at the store).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { clientToken, ok } from '../support/catalog-tokens.js';
-import { noMinio, startMinio, type MinioServer } from '../support/minio-server.js';
+import { noMinio, startLakeMinio, type MinioServer } from '../support/minio-server.js';
 import { RestClient, simpleSchema } from '../support/rest-client.js';
 import { createDatabase, noPostgres, startTestCatalog, type TestCatalog } from '../support/test-catalog.js';
 
@@ -21,7 +21,6 @@ for (const mode of ['own keys', 'vended keys'] as const) {
     let catalog: TestCatalog;
     let database: { url: string; drop: () => Promise<void> };
     const tokens = new Map<Who, string>();
-    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
     const as = (who: Who) => (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
       new RestClient(catalog.baseUrl).request(method, path, body, { authorization: `Bearer ${tokens.get(who)}`, ...headers });
     const table = (ns: string, name: string) => `/v1/default/namespaces/${ns}/tables/${name}`;
@@ -42,12 +41,7 @@ for (const mode of ['own keys', 'vended keys'] as const) {
     };
 
     before(async () => {
-      minio = await startMinio();
-      process.env.AWS_ACCESS_KEY_ID = minio.rootUser;
-      process.env.AWS_SECRET_ACCESS_KEY = minio.rootPassword;
-      const root = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true });
-      await root.send(new CreateBucketCommand({ Bucket: 'lake' }));
-      root.destroy();
+      minio = await startLakeMinio();
       database = await createDatabase('signing');
       catalog = await startTestCatalog({
         databaseUrl: database.url,
@@ -78,8 +72,6 @@ for (const mode of ['own keys', 'vended keys'] as const) {
       await catalog?.close();
       await database?.drop();
       await minio?.stop();
-      process.env.AWS_ACCESS_KEY_ID = saved.id;
-      process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
     });
 
     test('a load asking for remote signing carries where to sign and no key; /v1/config lists the route', async () => {

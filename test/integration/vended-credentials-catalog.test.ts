@@ -4,9 +4,9 @@
 // write nothing; loadCredentials renews them; without the header no key is ever answered.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { clientToken, ok } from '../support/catalog-tokens.js';
-import { noMinio, startMinio, type MinioServer } from '../support/minio-server.js';
+import { noMinio, startLakeMinio, type MinioServer } from '../support/minio-server.js';
 import { RestClient, simpleSchema } from '../support/rest-client.js';
 import { createDatabase, noPostgres, startTestCatalog, type TestCatalog } from '../support/test-catalog.js';
 
@@ -19,7 +19,6 @@ describe('vended credentials from the catalog, enforced by the store', { skip: n
   let catalog: TestCatalog;
   let database: { url: string; drop: () => Promise<void> };
   const tokens = new Map<Who, string>();
-  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
   const as = (who: Who) => (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     new RestClient(catalog.baseUrl).request(method, path, body, { authorization: `Bearer ${tokens.get(who)}`, ...headers });
   const table = (ns: string, name: string) => `/v1/default/namespaces/${ns}/tables/${name}`;
@@ -39,12 +38,7 @@ describe('vended credentials from the catalog, enforced by the store', { skip: n
   const verdict = (call: Promise<unknown>) => call.then(() => 'ok', (error: { name?: string; Code?: string }) => error.Code ?? error.name ?? 'error');
 
   before(async () => {
-    minio = await startMinio();
-    process.env.AWS_ACCESS_KEY_ID = minio.rootUser;
-    process.env.AWS_SECRET_ACCESS_KEY = minio.rootPassword;
-    const root = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true });
-    await root.send(new CreateBucketCommand({ Bucket: 'lake' }));
-    root.destroy();
+    minio = await startLakeMinio();
     database = await createDatabase('vending');
     catalog = await startTestCatalog({
       databaseUrl: database.url,
@@ -74,8 +68,6 @@ describe('vended credentials from the catalog, enforced by the store', { skip: n
     await catalog?.close();
     await database?.drop();
     await minio?.stop();
-    process.env.AWS_ACCESS_KEY_ID = saved.id;
-    process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
   });
 
   test("the clone's owner gets keys that read the clone's and the source's files, write only the clone's, delete nothing", async () => {

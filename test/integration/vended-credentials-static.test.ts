@@ -5,9 +5,9 @@
 // keys may do is the store user's business, which is why docs/security.md calls the mode weaker.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ok } from '../support/catalog-tokens.js';
-import { noMinio, startMinio, type MinioServer } from '../support/minio-server.js';
+import { noMinio, startLakeMinio, type MinioServer } from '../support/minio-server.js';
 import { RestClient, simpleSchema } from '../support/rest-client.js';
 import { createDatabase, noPostgres, startTestCatalog, type TestCatalog } from '../support/test-catalog.js';
 
@@ -17,17 +17,11 @@ describe('static vended credentials', { skip: noMinio || noPostgres }, () => {
   let minio: MinioServer;
   let catalog: TestCatalog;
   let database: { url: string; drop: () => Promise<void> };
-  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
   let engineKeys: { accessKeyId: string; secretAccessKey: string };
   const rest = () => new RestClient(catalog.baseUrl);
 
   before(async () => {
-    minio = await startMinio();
-    process.env.AWS_ACCESS_KEY_ID = minio.rootUser;
-    process.env.AWS_SECRET_ACCESS_KEY = minio.rootPassword;
-    const root = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true });
-    await root.send(new CreateBucketCommand({ Bucket: 'lake' }));
-    root.destroy();
+    minio = await startLakeMinio();
     engineKeys = { accessKeyId: minio.rootUser, secretAccessKey: minio.rootPassword };
     database = await createDatabase('static_vending');
     catalog = await startTestCatalog({
@@ -50,8 +44,6 @@ describe('static vended credentials', { skip: noMinio || noPostgres }, () => {
     await catalog?.close();
     await database?.drop();
     await minio?.stop();
-    process.env.AWS_ACCESS_KEY_ID = saved.id;
-    process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
   });
 
   test('a load asking for them carries the configured keys, no session and no expiry, and they read the table', async () => {

@@ -48,3 +48,33 @@ export async function startMinio(binary: string | undefined = minioBinary): Prom
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/**
+ * MinIO with a bucket `lake`, whose root keys are this process's AWS keys (the catalog's own,
+ * as a deployment gives it its role) until stop() puts the previous ones back.
+ */
+export async function startLakeMinio(binary: string | undefined = minioBinary): Promise<MinioServer> {
+  const minio = await startMinio(binary);
+  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+  process.env.AWS_ACCESS_KEY_ID = minio.rootUser;
+  process.env.AWS_SECRET_ACCESS_KEY = minio.rootPassword;
+  const { CreateBucketCommand, S3Client } = await import('@aws-sdk/client-s3');
+  const root = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true });
+  try {
+    await root.send(new CreateBucketCommand({ Bucket: 'lake' }));
+  } finally {
+    root.destroy();
+  }
+  const restore = (name: 'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY', value: string | undefined) => {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  };
+  return {
+    ...minio,
+    stop: async () => {
+      await minio.stop();
+      restore('AWS_ACCESS_KEY_ID', saved.id);
+      restore('AWS_SECRET_ACCESS_KEY', saved.secret);
+    },
+  };
+}
