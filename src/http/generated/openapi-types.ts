@@ -506,8 +506,11 @@ export interface paths {
          *     it goes to the warehouse's S3 endpoint and stays within what the caller may do: reads
          *     and listings within the table's files (its clone sources' too, with `read`), object
          *     and multipart uploads under its own location (with `write`), and never a delete or a
-         *     copy (aborting one of its own multipart uploads is allowed). Anything else is a 403.
-         *     The answer's headers replace the request's.
+         *     copy, nor an `x-amz-*` header that sets an ACL, tags, an object lock, a storage class or
+         *     a foreign encryption key (aborting one of its own multipart uploads is allowed). On a
+         *     store other than AWS S3, uploads are signed only with keys vended for the table
+         *     (`CATALOG_S3_VENDING=sts`). Anything else is a 403. The answer's headers replace the
+         *     request's.
          */
         post: operations["signRequest"];
         delete?: never;
