@@ -2,6 +2,7 @@
 # Runs a benchmark against a throwaway Postgres on loopback:
 #   bash bench/run.sh catalog-core [args...]
 #   bash bench/run.sh clones [args...]
+#   bash bench/run.sh namespace-clones [args...]
 #   bash bench/run.sh load-encodings [args...]
 #   bash bench/run.sh load-view [args...]
 #   bash bench/run.sh gc [args...]     (also starts a throwaway S3-compatible server, moto)

@@ -15,6 +15,7 @@ import type { DroppedTables } from './catalog/dropped-tables.js';
 import type { NamespaceService } from './catalog/namespace-service.js';
 import type { CloneRegistry } from './clones/clone-registry.js';
 import type { CloneService } from './clones/clone-service.js';
+import type { PendingMetadataWriter } from './clones/pending-metadata.js';
 import type { NamespacePoints } from './clones/namespace-points.js';
 import type { TableSwap } from './clones/table-swap.js';
 import type { GarbageCollector } from './gc/collector.js';
@@ -80,6 +81,8 @@ export interface AppDependencies {
   views: ViewService;
   droppedTables: DroppedTables;
   clones: CloneService;
+  /** Writes large tree clones' first metadata files after they commit. */
+  pendingMetadata: PendingMetadataWriter;
   cloneRegistry: CloneRegistry;
   tableSwap: TableSwap;
   namespacePoints: NamespacePoints;

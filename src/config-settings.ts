@@ -140,6 +140,12 @@ export const SETTINGS = {
     default: '15000',
     doc: 'How often each replica drops clones whose TTL has passed (0 turns it off on this replica).',
   },
+  cloneInlineMetadataFiles: {
+    env: 'CATALOG_CLONE_INLINE_METADATA_FILES',
+    kind: 'int',
+    default: '64',
+    doc: "A namespace or warehouse clone of up to this many tables and views writes their first metadata files before it answers; a larger one answers once its rows commit and writes them right after (loads are served from the database meanwhile; a restart resumes the writing).",
+  },
   gcSchedule: {
     env: 'CATALOG_GC_SCHEDULE',
     kind: 'cron',

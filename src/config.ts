@@ -33,6 +33,8 @@ export interface Config {
   commitMaxAttempts: number;
   metadataCacheBytes: number;
   cloneExpiryIntervalMs: number;
+  /** Tree clones of more tables and views than this write their first metadata files after committing. */
+  cloneInlineMetadataFiles: number;
   auditRetentionDays: number;
   /** 0: Idempotency-Key is not honoured (nor advertised). */
   idempotencyKeyLifetimeMs: number;
@@ -243,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     commitMaxAttempts: values.commitMaxAttempts as number,
     metadataCacheBytes: values.metadataCacheBytes as number,
     cloneExpiryIntervalMs: values.cloneExpiryIntervalMs as number,
+    cloneInlineMetadataFiles: values.cloneInlineMetadataFiles as number,
     auditRetentionDays: values.auditRetentionDays as number,
     idempotencyKeyLifetimeMs: idempotencySeconds * 1000,
     gc: Object.freeze({

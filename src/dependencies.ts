@@ -18,6 +18,7 @@ import { TableDocuments } from './catalog/table-documents.js';
 import { MetadataCache } from './catalog/metadata-cache.js';
 import { CloneRegistry } from './clones/clone-registry.js';
 import { CloneService } from './clones/clone-service.js';
+import { PendingMetadataWriter } from './clones/pending-metadata.js';
 import { NamespacePoints } from './clones/namespace-points.js';
 import { TableSwap } from './clones/table-swap.js';
 import { GarbageCollector } from './gc/collector.js';
@@ -100,6 +101,7 @@ export async function createDependencies(
   });
   const migrations = await readMigrations();
   const snapshotExpiry = new SnapshotExpiry(db, documents, committer, now);
+  const pendingMetadata = new PendingMetadataWriter(db, store);
   const collector = new GarbageCollector(
     db,
     store,
@@ -162,7 +164,11 @@ export async function createDependencies(
     tables: new TableService(db, store, locations, committer, documents, now),
     views: new ViewService(db, store, locations, { maxAttempts: config.commitMaxAttempts, now }),
     droppedTables: new DroppedTables(db, locations),
-    clones: new CloneService(db, store, locations, documents, now, config.warehouseAllowedRoots),
+    clones: new CloneService(db, store, locations, documents, now, config.warehouseAllowedRoots, {
+      writer: pendingMetadata,
+      inlineFiles: config.cloneInlineMetadataFiles,
+    }),
+    pendingMetadata,
     cloneRegistry: new CloneRegistry(db, now),
     tableSwap: new TableSwap(db),
     namespacePoints: new NamespacePoints(db, store, documents, now),

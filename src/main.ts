@@ -67,6 +67,18 @@ export async function serve(config: Config): Promise<void> {
     },
     app.log,
   );
+  // Large tree clones' metadata files left unwritten by a crash (or a failed write) are written
+  // at start and then every half minute; the clone itself starts the writing when it commits.
+  deps.pendingMetadata.log = app.log;
+  const pendingMetadata = new PeriodicJob(
+    'pending-metadata-files',
+    30_000,
+    async () => {
+      const written = await deps.pendingMetadata.drain();
+      return written > 0 ? { written } : undefined;
+    },
+    app.log,
+  );
   const auditRetention = new PeriodicJob(
     'audit-retention',
     60 * 60 * 1000,
@@ -118,7 +130,7 @@ export async function serve(config: Config): Promise<void> {
       runtime.shuttingDown = true;
       // The collector is told first: a scheduled job's stop() waits for its run, which only
       // ends early once the collector knows. What a run leaves unfinished, the next resumes.
-      const stopJobs = Promise.all([deps.collector.stop(), cloneExpiry.stop(), auditRetention.stop(), idempotencyExpiry.stop(), ...jobs.map((job) => job.stop())]);
+      const stopJobs = Promise.all([deps.collector.stop(), cloneExpiry.stop(), pendingMetadata.stop().then(() => deps.pendingMetadata.idle()), auditRetention.stop(), idempotencyExpiry.stop(), ...jobs.map((job) => job.stop())]);
       await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
       let pending = 'requests in flight';
       const deadline = setTimeout(() => {
@@ -150,6 +162,8 @@ export async function serve(config: Config): Promise<void> {
   for (const job of jobs) job.start();
   auditRetention.start();
   void auditRetention.runOnce();
+  pendingMetadata.start();
+  void pendingMetadata.runOnce();
   idempotencyExpiry.start();
   runtime.started = true;
   app.log.info(

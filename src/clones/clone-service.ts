@@ -5,19 +5,23 @@
 //      the values are those of one instant, so a namespace clone is a consistent cut of its
 //      tables and views, and a commit racing the clone waits for it (then retries its swap, as
 //      after any lost race);
-//   2. build each clone's metadata (pure, clone-plans.ts) and write its first metadata file;
-//   3. insert the clones' rows: table, snapshot and ref rows (the roots), metadata file, lineage;
+//   2. build each clone's metadata (pure, clone-plans.ts) and write its first metadata file,
+//      a bounded number at once;
+//   3. insert the clones' rows: namespaces; table, snapshot and ref rows (the roots) with their
+//      metadata files; lineage; copied grants;
 //   4. commit gc.enabled=false onto every source that does not carry it yet, so engines leave
 //      shared files to the catalog's collector.
 //
-// The work grows with the number of tables and kept snapshots, never with data files.
+// Steps 1, 3 and 4 are set-based (clone-rows.ts): a constant number of SQL statements, however
+// many tables one operation clones. The work grows with the number of tables and kept
+// snapshots (building documents, writing files, rows), never with data files.
 import type { Db, Tx } from '../db/database.js';
-import { insertLineage, lockTables, type LockedTable } from '../db/clone-repository.js';
+import { lockTables, type LockedTable } from '../db/clone-repository.js';
+import { insertClonedRows, insertLineage, insertNamespaces, swapLockedTables, type LockedSwap } from '../db/clone-rows.js';
 import { validateLevels } from '../catalog/namespace-service.js';
-import { findNamespace, insertNamespace, listNamespaceTree, type Namespace } from '../db/namespace-repository.js';
+import { findNamespace, listNamespaceTree, type Namespace } from '../db/namespace-repository.js';
 import { isTransactionConflict, isUniqueViolation, mayHaveCommitted } from '../db/postgres-errors.js';
-import { insertTable } from '../db/table-repository.js';
-import { findNameHolder, findView, insertView } from '../db/view-repository.js';
+import { findNameHolder, findView } from '../db/view-repository.js';
 import { copyGrants } from '../db/grant-repository.js';
 import { findOverlappingWarehouse, insertWarehouse, type Warehouse } from '../db/warehouse-repository.js';
 import { alreadyExists, badRequest, forbidden, noSuchNamespace, noSuchTable, noSuchView } from '../iceberg/errors.js';
@@ -44,8 +48,9 @@ import {
 } from './clone-plans.js';
 import type { ClonePoint } from './clone-point.js';
 import { namespaceRewrite } from './view-clone-metadata.js';
-import { commitLockedTable } from './locked-commit.js';
+import { propertyCommit } from './locked-commit.js';
 import { expiryFrom, type ExpiryRequest } from './expiry.js';
+import type { PendingMetadataWriter } from './pending-metadata.js';
 
 export type { ClonedTable, ClonedView } from './clone-plans.js';
 
@@ -97,8 +102,20 @@ const MAX_ATTEMPTS = 3;
 /** Metadata files written at once while cloning many tables. */
 const WRITE_CONCURRENCY = 16;
 
-async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
+/**
+ * Writes new metadata files, WRITE_CONCURRENCY at a time; each is added to `written` before
+ * its write starts, so a failed operation can delete whatever may have landed.
+ */
+async function writeAll(store: ObjectStore, files: { uri: string; json: string }[], root: string, written: string[]): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const file = files[next++];
+      written.push(file.uri);
+      await store.put(file.uri, file.json, { root });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, files.length) }, worker));
 }
 
 export class CloneService {
@@ -110,6 +127,8 @@ export class CloneService {
     private readonly now: () => number,
     /** CATALOG_WAREHOUSE_ALLOWED_ROOTS: where new warehouse roots may be created. */
     private readonly allowedRoots: readonly string[] = [],
+    /** Writes the first metadata files of tree clones larger than `inlineFiles` after they commit. */
+    private readonly deferred?: { writer: PendingMetadataWriter; inlineFiles: number },
   ) {}
 
   async cloneTable(warehouse: Warehouse, source: TableIdentifier, request: CloneTableRequest): Promise<CloneResult> {
@@ -230,6 +249,7 @@ export class CloneService {
       // Destination namespaces mirror the source tree; a `location` property stays behind,
       // since it names where the source's tables live.
       const byLevels = new Map<string, Namespace>();
+      const copies: Namespace[] = [];
       for (const namespace of namespaces) {
         const levels = validateLevels([...destinationRoot, ...namespace.levels.slice(sourceLevels.length)]);
         const isTop = levels.length === Math.max(destinationRoot.length, 1);
@@ -242,15 +262,17 @@ export class CloneService {
           properties,
           owner: request.owner ?? null,
         };
-        try {
-          await insertNamespace(tx, copy);
-        } catch (error) {
-          if (isUniqueViolation(error)) throw alreadyExists(`Namespace already exists: ${namespaceName(levels)}`);
-          throw error;
-        }
+        copies.push(copy);
         byLevels.set(levels.join('\x1f'), copy);
         plan.copied(namespace.id, copy.id);
         created.push(levels);
+      }
+      try {
+        await insertNamespaces(tx, copies);
+      } catch (error) {
+        // Only the destination's top can exist already: a namespace below it needs its parent.
+        if (isUniqueViolation(error)) throw alreadyExists(`Namespace already exists: ${namespaceName(copies[0]?.levels ?? destinationRoot)}`);
+        throw error;
       }
       for (const table of tables) {
         const levels = [...destinationRoot, ...table.levels.slice(sourceLevels.length)];
@@ -272,7 +294,7 @@ export class CloneService {
         if (version) plan.view(view, namespace, view.name, { version, point: { 'timestamp-ms': at }, rewriteNamespace: rewrite });
         else plan.skip(view, `no version of the view was current at ${new Date(at).toISOString()}`);
       }
-    }, source);
+    }, source, true);
   }
 
   /**
@@ -285,6 +307,8 @@ export class CloneService {
     select: (tx: Tx, plan: ClonePlanner, createdNamespaces: string[][]) => Promise<void>,
     /** Where the sources live: the same warehouse, except for a warehouse clone. */
     sourceWarehouse: Warehouse = warehouse,
+    /** A namespace or warehouse clone (its files may be written after it commits). */
+    tree = false,
   ): Promise<CloneResult> {
     const now = this.now();
     const expiresAt = expiryFrom(options, now);
@@ -314,15 +338,17 @@ export class CloneService {
             namespaces,
           );
           const files = [...tables, ...views].map((p) => ({ uri: p.clone.record.metadataLocation, json: p.clone.metadataJson }));
-          await inBatches(files, WRITE_CONCURRENCY, async (file) => {
-            written.push(file.uri);
-            await this.store.put(file.uri, file.json, { root: warehouse.location });
+          // A single clone's file always exists when it answers (its caller may register it at once).
+          const filesPending = tree && this.deferred !== undefined && files.length > this.deferred.inlineFiles;
+          if (!filesPending) await writeAll(this.store, files, warehouse.location, written);
+          // Destinations were checked free under the namespace's rows; a name taken since is caught
+          // here (only a one-object clone can meet it: a tree clone's namespaces are its own).
+          const rows = { tables: tables.map((p) => p.clone), views: views.map((p) => p.clone.record), expiresAt, filesPending };
+          await insertClonedRows(tx, rows).catch((error) => {
+            const [only, ...others] = [...tables.map((p) => ['table', p] as const), ...views.map((p) => ['view', p] as const)];
+            if (!isUniqueViolation(error) || !only || others.length > 0) throw error;
+            throw nameTaken(only[0], only[0], { namespace: only[1].clone.namespace, name: only[1].clone.record.name });
           });
-          // Destinations were checked free under the namespace's rows; a name taken since is caught here.
-          const taken = (error: unknown, kind: 'table' | 'view', p: PlannedTableClone | PlannedViewClone) =>
-            isUniqueViolation(error) ? nameTaken(kind, kind, { namespace: p.clone.namespace, name: p.clone.record.name }) : error;
-          for (const p of tables) await insertTable(tx, p.clone, { expiresAt }).catch((e) => Promise.reject(taken(e, 'table', p)));
-          for (const p of views) await insertView(tx, p.clone.record, { expiresAt }).catch((e) => Promise.reject(taken(e, 'view', p)));
           const sourceUpdates = await this.disableEngineGc(tx, tables, now, written, sourceWarehouse.location);
           await insertLineage(tx, [
             ...tables.map((p) => ({ ...p.lineage, sourceVersion: sourceUpdates.get(p.source.id)?.record.version ?? p.source.version })),
@@ -332,8 +358,9 @@ export class CloneService {
             copies.push(...[...tables, ...views].map((p): [string, string] => [p.source.id, p.clone.record.id]));
             await copyGrants(tx, copies, options.owner ?? null);
           }
-          return { operationId: ctx.operationId, tables, views, skipped, namespaces, sourceUpdates };
+          return { operationId: ctx.operationId, tables, views, skipped, namespaces, sourceUpdates, filesPending };
         });
+        if (result.filesPending) this.deferred?.writer.kick();
         for (const p of result.tables) this.documents.remember(p.clone.record.metadataLocation, p.clone.metadataJson, p.clone.metadata);
         for (const [, update] of result.sourceUpdates) {
           this.documents.remember(update.record.metadataLocation, update.metadataJson, update.metadata);
@@ -353,14 +380,22 @@ export class CloneService {
     }
   }
 
-  /** Commits gc.enabled=false onto sources that do not carry it yet (their rows are locked). */
+  /**
+   * Commits gc.enabled=false onto sources that do not carry it yet (their rows are locked):
+   * each gets a new metadata file, and all rows swap in one statement.
+   */
   private async disableEngineGc(tx: Tx, planned: PlannedTableClone[], now: number, written: string[], sourceRoot: string) {
     const updates = new Map<string, CommittedTable>();
+    const swaps: LockedSwap[] = [];
     for (const p of planned) {
       if (updates.has(p.source.id) || p.sourceMetadata.properties[GC_ENABLED] === 'false') continue;
-      const update = { action: 'set-properties', updates: { [GC_ENABLED]: 'false' } };
-      updates.set(p.source.id, await commitLockedTable(tx, this.store, p.source, p.sourceMetadata, [update], now, written, sourceRoot));
+      const next = propertyCommit(p.source, p.sourceMetadata, { [GC_ENABLED]: 'false' }, now);
+      updates.set(p.source.id, next);
+      swaps.push({ ...next, expectedVersion: p.source.version });
     }
+    await writeAll(this.store, swaps.map((s) => ({ uri: s.record.metadataLocation, json: s.record.metadataJson })), sourceRoot, written);
+    const swapped = await swapLockedTables(tx, swaps);
+    if (swapped !== swaps.length) throw new Error(`${swaps.length - swapped} source tables changed while their rows were locked`);
     return updates;
   }
 }

@@ -1,4 +1,4 @@
-// A commit onto a table whose row this transaction has locked: the swap cannot lose a race,
+// Commits onto tables whose rows this transaction has locked: the swap cannot lose a race,
 // so there is no retry loop, only the usual order of effects (file first, pointer second).
 import type { Tx } from '../db/database.js';
 import type { LockedTable } from '../db/clone-repository.js';
@@ -20,14 +20,23 @@ export async function commitLockedTable(
   /** The table's warehouse root: the file is written through real directories below it only. */
   root: string,
 ): Promise<CommittedTable> {
-  const builder = new TableMetadataBuilder(base, now, () => undefined).applyAll(updates);
-  const metadata = builder.build();
-  appendMetadataLog(metadata, table.metadataLocation, base['last-updated-ms']);
-  const next = tableVersion({ ...table, version: table.version + 1 }, metadata);
+  const next = nextVersion(table, base, updates, now);
   written.push(next.record.metadataLocation);
   await store.put(next.record.metadataLocation, next.metadataJson, { root });
   if (!(await compareAndSwapTable(tx, table.version, base, next))) {
     throw new Error(`table ${table.id} changed while its row was locked`);
   }
   return next;
+}
+
+/** The version after `updates`, with its metadata log extended: not written, not swapped. */
+function nextVersion(table: LockedTable, base: TableMetadata, updates: TableUpdate[], now: number): CommittedTable {
+  const metadata = new TableMetadataBuilder(base, now, () => undefined).applyAll(updates).build();
+  appendMetadataLog(metadata, table.metadataLocation, base['last-updated-ms']);
+  return tableVersion({ ...table, version: table.version + 1 }, metadata);
+}
+
+/** A locked table's next version with `properties` set (for a set-based swap of many tables). */
+export function propertyCommit(table: LockedTable, base: TableMetadata, properties: Record<string, string>, now: number): CommittedTable {
+  return nextVersion(table, base, [{ action: 'set-properties', updates: properties }], now);
 }

@@ -87,26 +87,6 @@ export interface LineageRow {
   operationId: string;
 }
 
-export async function insertLineage(tx: Tx, rows: LineageRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await tx
-    .insertInto('table_lineage')
-    .values(
-      rows.map((r) => ({
-        table_id: r.tableId,
-        source_table_id: r.sourceTableId,
-        source_table_uuid: r.sourceTableUuid,
-        source_name: sql<string[]>`${r.sourceName}::text[]`,
-        source_snapshot_id: r.sourceSnapshotId === null ? null : r.sourceSnapshotId.toString(),
-        source_version: String(r.sourceVersion),
-        // jsonb goes back through JSON.parse, so an int64 in it is kept as a decimal string.
-        point: JSON.stringify(r.point, (_key, value) => (typeof value === 'bigint' ? value.toString() : value)),
-        operation_id: r.operationId,
-      })),
-    )
-    .execute();
-}
-
 export interface CloneListing {
   tableId: string;
   kind: 'table' | 'view';

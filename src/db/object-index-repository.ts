@@ -46,8 +46,10 @@ function objectOf(row: { object_id: unknown; uri: string; kind: string; size_byt
 
 export async function pendingObjects(db: DbOrTx, limit: number, afterId: number): Promise<PendingObject[]> {
   const rows = await sql<{ object_id: unknown; uri: string; kind: string; size_bytes: unknown; index_attempts: number }>`
-    SELECT object_id, uri, kind, size_bytes, index_attempts FROM storage_object
+    SELECT object_id, uri, kind, size_bytes, index_attempts FROM storage_object o
     WHERE edges_state = 'pending' AND object_id > ${afterId}
+      -- A metadata file committed but not written yet (pending-metadata.ts) is read once it is.
+      AND NOT EXISTS (SELECT 1 FROM pending_metadata_file p WHERE p.uri = o.uri)
     ORDER BY object_id LIMIT ${limit}`.execute(db);
   return rows.rows.map((r) => ({ ...objectOf(r), attempts: r.index_attempts }));
 }

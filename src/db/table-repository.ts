@@ -264,12 +264,18 @@ function diffSnapshotRows(before: TableMetadata | undefined, after: TableMetadat
   };
 }
 
+const ROWS_PER_INSERT = 2000;
+
 /** The snapshot and ref rows of a table that is new to the database. */
 async function insertSnapshotRows(tx: Tx, tableId: string, metadata: TableMetadata): Promise<void> {
   const { addedSnapshots, changedRefs } = diffSnapshotRows(undefined, metadata);
-  if (addedSnapshots.length > 0) await tx.insertInto('snapshot').values(addedSnapshots.map((s) => snapshotRow(tableId, s))).execute();
-  if (changedRefs.length > 0) {
-    await tx.insertInto('snapshot_ref').values(changedRefs.map(([name, ref]) => refRow(tableId, name, ref))).execute();
+  // In slices: one statement takes at most 65,535 parameters (8 per row), and a registered
+  // table may bring tens of thousands of snapshots.
+  for (let i = 0; i < addedSnapshots.length; i += ROWS_PER_INSERT) {
+    await tx.insertInto('snapshot').values(addedSnapshots.slice(i, i + ROWS_PER_INSERT).map((s) => snapshotRow(tableId, s))).execute();
+  }
+  for (let i = 0; i < changedRefs.length; i += ROWS_PER_INSERT) {
+    await tx.insertInto('snapshot_ref').values(changedRefs.slice(i, i + ROWS_PER_INSERT).map(([name, ref]) => refRow(tableId, name, ref))).execute();
   }
 }
 

@@ -109,6 +109,7 @@ export async function startTestCatalog(options: TestCatalogOptions): Promise<Tes
     warehouseLocation,
     close: async () => {
       await app.close();
+      await deps.pendingMetadata.idle();
       await deps.audit.close();
       await database.close();
       await rm(scratch, { recursive: true, force: true });

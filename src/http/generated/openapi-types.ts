@@ -816,6 +816,12 @@ export interface paths {
          *     tables never shows half its work in the clone. With `timestamp-ms`, each table is cloned
          *     as it was then on main; tables created later are left out (listed in `skipped`), and a
          *     table that had no snapshot yet is cloned empty.
+         *
+         *     The work is a constant number of SQL statements whatever the table count. A clone of
+         *     more tables and views than `CATALOG_CLONE_INLINE_METADATA_FILES` (64) answers once its
+         *     rows commit and writes the clones' first metadata files right after: loads and commits
+         *     are served from the catalog at once; a tool that opens a `metadata-location` file itself
+         *     (registering the table elsewhere) finds it moments later.
          */
         post: operations["cloneNamespace"];
         delete?: never;
@@ -843,7 +849,8 @@ export interface paths {
          *     table of this one, read at one instant in one transaction. With `timestamp-ms`, tables
          *     are cloned as they were then, as for a namespace clone. The new root must lie under
          *     a root the operator allows (`CATALOG_WAREHOUSE_ALLOWED_ROOTS`) and be empty or not
-         *     exist yet: the catalog deletes files only under roots it manages.
+         *     exist yet: the catalog deletes files only under roots it manages. Metadata files of a
+         *     large clone follow its answer, as for a namespace clone.
          */
         post: operations["cloneWarehouse"];
         delete?: never;
