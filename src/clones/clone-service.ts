@@ -104,18 +104,28 @@ const WRITE_CONCURRENCY = 16;
 
 /**
  * Writes new metadata files, WRITE_CONCURRENCY at a time; each is added to `written` before
- * its write starts, so a failed operation can delete whatever may have landed.
+ * its write starts, so a failed operation can delete whatever may have landed. After a failure
+ * no new write starts, and this settles only once the writes under way have: the caller's
+ * cleanup then sees every file there is.
  */
 async function writeAll(store: ObjectStore, files: { uri: string; json: string }[], root: string, written: string[]): Promise<void> {
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < files.length) {
+    while (next < files.length && !failed) {
       const file = files[next++];
       written.push(file.uri);
-      await store.put(file.uri, file.json, { root });
+      try {
+        await store.put(file.uri, file.json, { root });
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, files.length) }, worker));
+  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(WRITE_CONCURRENCY, files.length) }, worker));
+  const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failure) throw failure.reason;
 }
 
 export class CloneService {

@@ -29,7 +29,7 @@ import {
 import type { ObjectStore } from '../storage/object-store.js';
 
 /** Files claimed per transaction, and written at once within it. */
-const CLAIM = 256;
+const CLAIM = 64;
 const CONCURRENCY = 16;
 
 export interface PendingWriterLog {

@@ -14,8 +14,37 @@ import type { TableRecord } from './table-repository.js';
 import type { ViewRecord } from './view-repository.js';
 
 const int8 = (value: number | bigint | undefined | null) => (value === undefined || value === null ? null : value.toString());
-/** Rows as a record set of the given columns; int64 values travel as decimal strings. */
-const recordSet = (rows: object[], columns: string) => sql`json_to_recordset(${JSON.stringify(rows)}::json) AS r(${sql.raw(columns)})`;
+/**
+ * Rows as a record set of the given columns; int64 values travel as decimal strings. A lone
+ * surrogate in a string becomes U+FFFD, as it does in a text parameter (Postgres' json refuses
+ * its escape).
+ */
+const wellFormed = (_key: string, value: unknown) =>
+  typeof value === 'string' ? (value as unknown as { toWellFormed(): string }).toWellFormed() : value;
+const recordSet = (rows: object[], columns: string) =>
+  sql`json_to_recordset(${JSON.stringify(rows, wellFormed)}::json) AS r(${sql.raw(columns)})`;
+
+/** Documents per statement: one JSON parameter stays far below V8's and Postgres' string limits. */
+const STATEMENT_BYTES = 64 * 1024 * 1024;
+
+/** `items` in consecutive groups whose `size` adds up to at most `limit` (an item larger alone is a group). */
+export function groupsBySize<T>(items: T[], size: (item: T) => number, limit: number): T[][] {
+  const groups: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const itemBytes = size(item);
+    if (current.length > 0 && bytes + itemBytes > limit) {
+      groups.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += itemBytes;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
 
 export async function insertNamespaces(tx: Tx, namespaces: Namespace[]): Promise<void> {
   if (namespaces.length === 0) return;
@@ -36,10 +65,19 @@ export interface ClonedRows {
 
 /**
  * The clones' table and view rows, their first metadata_file rows and the tables' snapshot
- * and ref rows (the roots), in one statement. A live name taken meanwhile fails it with a
- * unique violation on iceberg_table_live_name.
+ * and ref rows (the roots): one statement per 64 MiB of documents (one statement for any
+ * usual operation). A live name taken meanwhile fails it with a unique violation on
+ * iceberg_table_live_name.
  */
-export async function insertClonedRows(tx: Tx, { tables, views, expiresAt, filesPending }: ClonedRows): Promise<void> {
+export async function insertClonedRows(tx: Tx, rows: ClonedRows): Promise<void> {
+  const documents = (json: string) => json.length * 2;
+  const tableGroups = groupsBySize(rows.tables, (t) => documents(t.record.metadataJson), STATEMENT_BYTES);
+  const viewGroups = groupsBySize(rows.views, (v) => documents(v.metadataJson), STATEMENT_BYTES);
+  for (const tables of tableGroups) await insertClonedGroup(tx, { ...rows, tables, views: [] });
+  for (const views of viewGroups) await insertClonedGroup(tx, { ...rows, tables: [], views });
+}
+
+async function insertClonedGroup(tx: Tx, { tables, views, expiresAt, filesPending }: ClonedRows): Promise<void> {
   if (tables.length + views.length === 0) return;
   const row = (r: TableRecord | ViewRecord, kind: string, uuid: string, formatVersion: number, sources: string[]) => ({
     id: r.id, kind, warehouse_id: r.warehouseId, namespace_id: r.namespaceId, name: r.name, uuid, location: r.location,

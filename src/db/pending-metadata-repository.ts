@@ -2,6 +2,7 @@
 // rows src/clones/pending-metadata.ts claims, writes and clears.
 import { sql } from 'kysely';
 import type { DbOrTx, Tx } from './database.js';
+import { FILE_NOT_FOUND } from './object-index-repository.js';
 
 export interface PendingMetadataFile {
   metadataLocation: string;
@@ -29,9 +30,17 @@ export async function claimPendingMetadataFiles(tx: Tx, limit: number): Promise<
   return result.rows.map((r) => ({ metadataLocation: r.metadata_location, metadataJson: r.metadata_json, root: r.root }));
 }
 
+/**
+ * Forgets written files. One an indexer already found missing (a replica of an older version,
+ * which does not know pending files, leading the collector during an upgrade) is read again:
+ * the file exists now, and what it names must be counted.
+ */
 export async function clearPendingMetadataFiles(tx: DbOrTx, locations: string[]): Promise<void> {
   if (locations.length === 0) return;
-  await sql`DELETE FROM pending_metadata_file WHERE metadata_location = ANY(${locations}::text[])`.execute(tx);
+  await sql`
+    WITH cleared AS (DELETE FROM pending_metadata_file WHERE metadata_location = ANY(${locations}::text[]) RETURNING uri)
+    UPDATE storage_object SET edges_state = 'pending', index_error = NULL, index_attempts = 0
+    WHERE uri IN (SELECT uri FROM cleared) AND edges_state = 'unreadable' AND index_error = ${FILE_NOT_FOUND}`.execute(tx);
 }
 
 /**

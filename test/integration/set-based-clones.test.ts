@@ -120,7 +120,9 @@ describe('set-based tree clones with deferred metadata files', { skip: noPostgre
     assert.equal(run.status, 200, JSON.stringify(run.body));
     const index = await sql.query(`SELECT edges_state, state FROM storage_object WHERE uri = $1`, [first['metadata-location']]);
     assert.deepEqual(index.rows[0], { edges_state: 'pending', state: 'live' });
-    // The restart's drain.
+    // An older replica's indexer (one that knows no pending files) found it missing meanwhile.
+    await sql.query(`UPDATE storage_object SET edges_state = 'unreadable', index_error = 'file not found' WHERE uri = $1`, [first['metadata-location']]);
+    // The restart's drain: the file is written, and read again by the next collection.
     assert.equal(await writer.drain(), TABLES + VIEWS);
     assert.equal(await pendingCount(), 0);
     assert.ok(await exists(first['metadata-location']));
