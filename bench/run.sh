@@ -3,6 +3,7 @@
 #   bash bench/run.sh catalog-core [args...]
 #   bash bench/run.sh clones [args...]
 #   bash bench/run.sh namespace-clones [args...]
+#   bash bench/run.sh replicas [args...]
 #   bash bench/run.sh load-encodings [args...]
 #   bash bench/run.sh load-view [args...]
 #   bash bench/run.sh gc [args...]     (also starts a throwaway S3-compatible server, moto)
