@@ -9,8 +9,17 @@ import { RefusedObjectError, type ObjectStore } from '../storage/object-store.js
 const REGISTER_METADATA_MAX_BYTES = 32 * 1024 * 1024;
 const REGISTER_READ_TIMEOUT_MS = 30_000;
 
-/** The parsed JSON of the file at `metadataLocation` (already confined to the warehouse). */
-export async function readRegisteredMetadata(store: ObjectStore, warehouse: Warehouse, metadataLocation: string): Promise<unknown> {
+/**
+ * The parsed JSON of the file at `metadataLocation` (already confined to the warehouse). A file
+ * a large tree clone committed but has not written yet is read from its pending document (the
+ * bytes the file will hold), so registering a fresh clone's metadata does not race its writer.
+ */
+export async function readRegisteredMetadata(
+  store: ObjectStore,
+  warehouse: Warehouse,
+  metadataLocation: string,
+  pendingDocument: (location: string) => Promise<string | undefined> = async () => undefined,
+): Promise<unknown> {
   let bytes: Uint8Array | undefined;
   try {
     const signal = AbortSignal.timeout(REGISTER_READ_TIMEOUT_MS);
@@ -19,7 +28,11 @@ export async function readRegisteredMetadata(store: ObjectStore, warehouse: Ware
     if (error instanceof RefusedObjectError) throw badRequest(`Cannot register ${metadataLocation}: ${error.reason}`);
     throw serviceUnavailable(`Could not read ${metadataLocation}: ${(error as Error).message}`);
   }
-  if (!bytes) throw notFound(`Failed to open input stream for file: ${metadataLocation}`);
+  if (!bytes) {
+    const pending = await pendingDocument(metadataLocation);
+    if (pending === undefined) throw notFound(`Failed to open input stream for file: ${metadataLocation}`);
+    bytes = Buffer.from(pending);
+  }
   try {
     return parseJson(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (error) {

@@ -14,6 +14,7 @@ import { RefusedObjectError, type ObjectStore } from '../storage/object-store.js
 import { findNameHolder } from '../db/view-repository.js';
 import { nameTaken, nameTakenAfterRace, renameTargetTaken, requireFreeName } from './name-conflicts.js';
 import { readRegisteredMetadata } from './registered-file.js';
+import { pendingMetadataDocument } from '../db/pending-metadata-repository.js';
 import { namespaceName, tableName, type TableIdentifier } from './identifiers.js';
 import { listNamesIn } from './name-listing.js';
 import type { PageRequest } from './pagination.js';
@@ -154,7 +155,7 @@ export class TableService {
     const namespace = await this.requireNamespace(warehouse, levels);
     const metadataLocation = this.locations.confine(warehouse, request['metadata-location']);
     const identifier = { namespace: levels, name: request.name };
-    const document = await readRegisteredMetadata(this.store, warehouse, metadataLocation);
+    const document = await readRegisteredMetadata(this.store, warehouse, metadataLocation, (location) => pendingMetadataDocument(this.db, location));
     let metadata: TableMetadata;
     try {
       metadata = normalizeTableMetadata(document);

@@ -22,6 +22,7 @@ import { nameTakenAfterRace, renameTargetTaken, requireFreeName } from './name-c
 import { listNamesIn } from './name-listing.js';
 import type { PageRequest } from './pagination.js';
 import { readRegisteredMetadata } from './registered-file.js';
+import { pendingMetadataDocument } from '../db/pending-metadata-repository.js';
 import type { TableLocations } from './table-locations.js';
 
 /** View property naming where its metadata files go (spec: view properties). */
@@ -211,7 +212,7 @@ export class ViewService {
     const identifier = { namespace: levels, name: request.name };
     await requireFreeName(this.db, warehouse, 'view', identifier);
     const metadataLocation = this.locations.confine(warehouse, request['metadata-location']);
-    const document = await readRegisteredMetadata(this.store, warehouse, metadataLocation);
+    const document = await readRegisteredMetadata(this.store, warehouse, metadataLocation, (location) => pendingMetadataDocument(this.db, location));
     let metadata: ViewMetadata;
     try {
       metadata = normalizeViewMetadata(document);

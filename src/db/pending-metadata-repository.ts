@@ -58,3 +58,10 @@ export async function countPendingMetadataFiles(db: DbOrTx): Promise<number> {
   const result = await sql<{ n: string | number }>`SELECT count(*) AS n FROM pending_metadata_file`.execute(db);
   return Number(result.rows[0]?.n ?? 0);
 }
+
+/** The document of a metadata file committed but not written yet, if `location` is one. */
+export async function pendingMetadataDocument(db: DbOrTx, location: string): Promise<string | undefined> {
+  const result = await sql<{ metadata_json: string }>`
+    SELECT metadata_json FROM pending_metadata_file WHERE metadata_location = ${location}`.execute(db);
+  return result.rows[0]?.metadata_json;
+}

@@ -115,6 +115,15 @@ describe('set-based tree clones with deferred metadata files', { skip: noPostgre
     assert.equal(committed.status, 200);
     assert.equal(committed.body.metadata['metadata-log'].at(-1)['metadata-file'], first['metadata-location']);
     assert.equal(m.properties.touched, undefined);
+    // Rolling the clone back onto its first, unwritten metadata file (register with overwrite)
+    // reads the document the file will hold.
+    const rolledBack = await client.request('POST', `/v1/default/namespaces/${client.ns(first.identifier.namespace)}/register`, {
+      name: first.identifier.name,
+      'metadata-location': first['metadata-location'],
+      overwrite: true,
+    });
+    assert.equal(rolledBack.status, 200, rolledBack.body?.error?.message);
+    assert.equal(rolledBack.body.metadata.properties.touched, undefined);
     // A collection now: the pending file is not read (not marked missing for good), nothing of the clone is deleted.
     const run = await client.request('POST', '/ext/v1/gc/runs', { wait: true });
     assert.equal(run.status, 200, JSON.stringify(run.body));

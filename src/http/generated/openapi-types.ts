@@ -820,8 +820,9 @@ export interface paths {
          *     The work is a constant number of SQL statements whatever the table count. A clone of
          *     more tables and views than `CATALOG_CLONE_INLINE_METADATA_FILES` (64) answers once its
          *     rows commit and writes the clones' first metadata files right after: loads and commits
-         *     are served from the catalog at once; a tool that opens a `metadata-location` file itself
-         *     (registering the table elsewhere) finds it moments later.
+         *     are served from the catalog at once (and `register` reads such a file's document from
+         *     the catalog); a tool that opens a `metadata-location` file itself (registering the
+         *     table in another catalog) finds it moments later.
          */
         post: operations["cloneNamespace"];
         delete?: never;
