@@ -6,18 +6,19 @@
 //      tables and views, and a commit racing the clone waits for it (then retries its swap, as
 //      after any lost race);
 //   2. build each clone's metadata (pure, clone-plans.ts) and write its first metadata file,
-//      a bounded number at once;
-//   3. insert the clones' rows: namespaces; table, snapshot and ref rows (the roots) with their
-//      metadata files; lineage; copied grants;
+//      a bounded number at once (or leave it pending for a large tree clone);
+//   3. insert the clones' rows: namespaces; table, view, snapshot and ref rows (the roots) with
+//      their metadata files and lineage; copied grants;
 //   4. commit gc.enabled=false onto every source that does not carry it yet, so engines leave
 //      shared files to the catalog's collector.
 //
-// Steps 1, 3 and 4 are set-based (clone-rows.ts): a constant number of SQL statements, however
-// many tables one operation clones. The work grows with the number of tables and kept
-// snapshots (building documents, writing files, rows), never with data files.
+// Steps 2 and 3 go in slices of 500 (clone-inserts.ts): while Postgres inserts one slice,
+// the next is built. Every statement is set-based (clone-rows.ts): one per kind of row and
+// slice, never one per table. The work grows with the number of tables and kept snapshots
+// (documents, files, rows), never with data files.
 import type { Db, Tx } from '../db/database.js';
-import { lockTables, type LockedTable } from '../db/clone-repository.js';
-import { insertClonedRows, insertLineage, insertNamespaces, swapLockedTables, type LockedSwap } from '../db/clone-rows.js';
+import { lockTables, refreshTableStatistics, type LockedTable } from '../db/clone-repository.js';
+import { insertNamespaces, swapLockedTables, type LockedSwap } from '../db/clone-rows.js';
 import { validateLevels } from '../catalog/namespace-service.js';
 import { findNamespace, listNamespaceTree, type Namespace } from '../db/namespace-repository.js';
 import { isTransactionConflict, isUniqueViolation, mayHaveCommitted } from '../db/postgres-errors.js';
@@ -37,19 +38,18 @@ import { nameTaken } from '../catalog/name-conflicts.js';
 import { parseViewDocument } from '../catalog/view-service.js';
 import { GC_ENABLED } from './clone-metadata.js';
 import {
-  planTableClone,
   planViewClone,
   type ClonedTable,
   type ClonedView,
   type CloneOptionsRequest,
   type PlanContext,
   type PlannedTableClone,
-  type PlannedViewClone,
 } from './clone-plans.js';
 import type { ClonePoint } from './clone-point.js';
 import { namespaceRewrite } from './view-clone-metadata.js';
 import { propertyCommit } from './locked-commit.js';
 import { expiryFrom, type ExpiryRequest } from './expiry.js';
+import { planAndInsert, writeAll, type CloneIntent } from './clone-inserts.js';
 import type { PendingMetadataWriter } from './pending-metadata.js';
 
 export type { ClonedTable, ClonedView } from './clone-plans.js';
@@ -99,34 +99,14 @@ interface ClonePlanner {
 }
 
 const MAX_ATTEMPTS = 3;
-/** Metadata files written at once while cloning many tables. */
-const WRITE_CONCURRENCY = 16;
-
 /**
- * Writes new metadata files, WRITE_CONCURRENCY at a time; each is added to `written` before
- * its write starts, so a failed operation can delete whatever may have landed. After a failure
- * no new write starts, and this settles only once the writes under way have: the caller's
- * cleanup then sees every file there is.
+ * A clone adding this many rows refreshes the planner's statistics of the table and namespace
+ * rows right after it commits: until autovacuum gets to it (a minute or more), the statistics
+ * describe a warehouse a fraction of the size, and the next tree clone's lock query then scans
+ * every table row instead of using the namespace index (measured: a 100-table clone in a
+ * 40,000-table warehouse 105 ms, 48 ms with fresh statistics).
  */
-async function writeAll(store: ObjectStore, files: { uri: string; json: string }[], root: string, written: string[]): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (next < files.length && !failed) {
-      const file = files[next++];
-      written.push(file.uri);
-      try {
-        await store.put(file.uri, file.json, { root });
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(WRITE_CONCURRENCY, files.length) }, worker));
-  const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-  if (failure) throw failure.reason;
-}
+const REFRESH_STATISTICS_AFTER = 1000;
 
 export class CloneService {
   constructor(
@@ -332,38 +312,35 @@ export class CloneService {
           const ctx: PlanContext = {
             warehouse, locations: this.locations, documents: this.documents, options, expiresAt, operationId: crypto.randomUUID(), now,
           };
-          const tables: PlannedTableClone[] = [];
-          const views: PlannedViewClone[] = [];
+          const intents: CloneIntent[] = [];
           const skipped: CloneResult['skipped'] = [];
           const namespaces: string[][] = [];
           const copies: [string, string][] = [];
           await select(
             tx,
             {
-              table: (...args) => tables.push(planTableClone(ctx, ...args)),
-              view: (...args) => views.push(planViewClone(ctx, ...args)),
+              table: (...args) => intents.push({ kind: 'table', args }),
+              view: (...args) => intents.push({ kind: 'view', args }),
               skip: (source, reason) => skipped.push({ namespace: source.levels, name: source.name, reason }),
               copied: (sourceId, copyId) => copies.push([sourceId, copyId]),
             },
             namespaces,
           );
-          const files = [...tables, ...views].map((p) => ({ uri: p.clone.record.metadataLocation, json: p.clone.metadataJson }));
           // A single clone's file always exists when it answers (its caller may register it at once).
-          const filesPending = tree && this.deferred !== undefined && files.length > this.deferred.inlineFiles;
-          if (!filesPending) await writeAll(this.store, files, warehouse.location, written);
+          const filesPending = tree && this.deferred !== undefined && intents.length > this.deferred.inlineFiles;
           // Destinations were checked free under the namespace's rows; a name taken since is caught
           // here (only a one-object clone can meet it: a tree clone's namespaces are its own).
-          const rows = { tables: tables.map((p) => p.clone), views: views.map((p) => p.clone.record), expiresAt, filesPending };
-          await insertClonedRows(tx, rows).catch((error) => {
-            const [only, ...others] = [...tables.map((p) => ['table', p] as const), ...views.map((p) => ['view', p] as const)];
-            if (!isUniqueViolation(error) || !only || others.length > 0) throw error;
-            throw nameTaken(only[0], only[0], { namespace: only[1].clone.namespace, name: only[1].clone.record.name });
+          const { tables, views } = await planAndInsert(tx, ctx, intents, {
+            writeFiles: !filesPending,
+            store: this.store,
+            written,
+            nameTaken: (error, only) => {
+              if (!isUniqueViolation(error)) return error;
+              const kind = 'sourceMetadata' in only ? 'table' : 'view';
+              return nameTaken(kind, kind, { namespace: only.clone.namespace, name: only.clone.record.name });
+            },
           });
           const sourceUpdates = await this.disableEngineGc(tx, tables, now, written, sourceWarehouse.location);
-          await insertLineage(tx, [
-            ...tables.map((p) => ({ ...p.lineage, sourceVersion: sourceUpdates.get(p.source.id)?.record.version ?? p.source.version })),
-            ...views.map((p) => p.lineage),
-          ]);
           if (options['copy-grants']) {
             copies.push(...[...tables, ...views].map((p): [string, string] => [p.source.id, p.clone.record.id]));
             await copyGrants(tx, copies, options.owner ?? null);
@@ -371,6 +348,7 @@ export class CloneService {
           return { operationId: ctx.operationId, tables, views, skipped, namespaces, sourceUpdates, filesPending };
         });
         if (result.filesPending) this.deferred?.writer.kick();
+        if (result.tables.length + result.views.length >= REFRESH_STATISTICS_AFTER) this.refreshStatistics();
         for (const p of result.tables) this.documents.remember(p.clone.record.metadataLocation, p.clone.metadataJson, p.clone.metadata);
         for (const [, update] of result.sourceUpdates) {
           this.documents.remember(update.record.metadataLocation, update.metadataJson, update.metadata);
@@ -388,6 +366,11 @@ export class CloneService {
         if (!isTransactionConflict(error) || attempt >= MAX_ATTEMPTS) throw error;
       }
     }
+  }
+
+  /** ANALYZE of the rows a large clone added to, in the background; a failure only costs plans. */
+  private refreshStatistics(): void {
+    void refreshTableStatistics(this.db).catch(() => undefined);
   }
 
   /**

@@ -76,6 +76,11 @@ export async function lockTables(
   return result.rows.map(toLocked);
 }
 
+/** Fresh planner statistics for the table and namespace rows (after a bulk insert). */
+export async function refreshTableStatistics(db: DbOrTx): Promise<void> {
+  await sql`ANALYZE iceberg_table, namespace`.execute(db);
+}
+
 export interface LineageRow {
   tableId: string;
   sourceTableId: string;

@@ -1,7 +1,7 @@
-// The rows of a clone operation, written set-based: however many tables, views and namespaces
-// one operation clones, each kind of row goes in with one statement whose rows arrive as one
-// JSON parameter (json_to_recordset), so the statement count, the statement text and the
-// parameter count stay constant. One multi-row VALUES list per table would hit Postgres'
+// The rows of a clone operation, written set-based: however many tables and views a slice of
+// an operation holds (clones/clone-inserts.ts), its rows go in with one statement whose rows
+// arrive as JSON parameters (json_to_recordset), so the statement text and the parameter
+// count stay constant. One multi-row VALUES list per table would hit Postgres'
 // 65,535-parameter limit near 8,000 lineage rows and make Postgres parse a new statement text
 // every time; column arrays (text[]) cost five times more than JSON to encode and decode for
 // the metadata documents (measured: 3,000 documents of 5 KB, 1.4 s against 0.27 s).
@@ -66,6 +66,8 @@ export interface ClonedRows {
   expiresAt: Date | null;
   /** Their metadata files are written after the commit (pending-metadata.ts): rows say which. */
   filesPending?: boolean;
+  /** The clones' lineage rows, inserted with them. */
+  lineage?: LineageRow[];
 }
 
 /**
@@ -76,13 +78,17 @@ export interface ClonedRows {
  */
 export async function insertClonedRows(tx: Tx, rows: ClonedRows): Promise<void> {
   const documents = (json: string) => json.length * 2;
-  const tableGroups = groupsBySize(rows.tables, (t) => documents(t.record.metadataJson), STATEMENT_BYTES);
-  const viewGroups = groupsBySize(rows.views, (v) => documents(v.metadataJson), STATEMENT_BYTES);
-  for (const tables of tableGroups) await insertClonedGroup(tx, { ...rows, tables, views: [] });
-  for (const views of viewGroups) await insertClonedGroup(tx, { ...rows, tables: [], views });
+  const groups = [
+    ...groupsBySize(rows.tables, (t) => documents(t.record.metadataJson), STATEMENT_BYTES).map((tables) => ({ tables, views: [] })),
+    ...groupsBySize(rows.views, (v) => documents(v.metadataJson), STATEMENT_BYTES).map((views) => ({ tables: [], views })),
+  ];
+  // The lineage goes with the last group, once every row it names is in.
+  for (const [i, group] of groups.entries()) {
+    await insertClonedGroup(tx, { ...rows, ...group, lineage: i === groups.length - 1 ? rows.lineage : undefined });
+  }
 }
 
-async function insertClonedGroup(tx: Tx, { tables, views, expiresAt, filesPending }: ClonedRows): Promise<void> {
+async function insertClonedGroup(tx: Tx, { tables, views, expiresAt, filesPending, lineage }: ClonedRows): Promise<void> {
   if (tables.length + views.length === 0) return;
   const row = (r: TableRecord | ViewRecord, kind: string, uuid: string, formatVersion: number, sources: string[]) => ({
     id: r.id, kind, warehouse_id: r.warehouseId, namespace_id: r.namespaceId, name: r.name, uuid, location: r.location,
@@ -117,7 +123,7 @@ async function insertClonedGroup(tx: Tx, { tables, views, expiresAt, filesPendin
       RETURNING table_id, version, metadata_location, metadata_json
     ), files AS (
       INSERT INTO metadata_file (table_id, version, metadata_location) SELECT table_id, version, metadata_location FROM t
-    ), ${filesPending ? sql`pending AS (
+    ), ${lineage && lineage.length > 0 ? sql`lineage AS (${lineageInsert(lineage)}), ` : sql``}${filesPending ? sql`pending AS (
       INSERT INTO pending_metadata_file (metadata_location, uri, table_id, metadata_json)
       SELECT metadata_location, gc_canonical_uri(metadata_location), table_id, metadata_json FROM t
     ), ` : sql``}snapshots AS (
@@ -130,18 +136,18 @@ async function insertClonedGroup(tx: Tx, { tables, views, expiresAt, filesPendin
       max_snapshot_age_ms bigint, min_snapshots_to_keep integer`)}`.execute(tx);
 }
 
-export async function insertLineage(tx: Tx, rows: LineageRow[]): Promise<void> {
-  if (rows.length === 0) return;
+/** The INSERT of lineage rows (a CTE of the rows' statement). */
+function lineageInsert(rows: LineageRow[]) {
   // jsonb goes back through JSON.parse, so an int64 in a point is kept as a decimal string.
   const point = (value: unknown) => JSON.parse(JSON.stringify(value ?? null, (_key, v) => (typeof v === 'bigint' ? v.toString() : v)));
   const records = rows.map((r) => ({
     table_id: r.tableId, source_table_id: r.sourceTableId, source_table_uuid: r.sourceTableUuid, source_name: r.sourceName,
     source_snapshot_id: int8(r.sourceSnapshotId), source_version: String(r.sourceVersion), point: point(r.point), operation_id: r.operationId,
   }));
-  await sql`
+  return sql`
     INSERT INTO table_lineage (table_id, source_table_id, source_table_uuid, source_name, source_snapshot_id, source_version, point, operation_id)
     SELECT * FROM ${recordSet(records, `table_id uuid, source_table_id uuid, source_table_uuid text, source_name text[],
-      source_snapshot_id bigint, source_version bigint, point jsonb, operation_id uuid`)}`.execute(tx);
+      source_snapshot_id bigint, source_version bigint, point jsonb, operation_id uuid`)}`;
 }
 
 export interface LockedSwap {

@@ -24,7 +24,7 @@ export async function claimPendingMetadataFiles(tx: Tx, limit: number): Promise<
     JOIN iceberg_table t ON t.table_id = p.table_id
     JOIN warehouse w ON w.warehouse_id = t.warehouse_id
     JOIN storage_object o ON o.uri = p.uri AND o.state = 'live'
-    ORDER BY p.created_at, p.metadata_location
+    ORDER BY p.metadata_location
     LIMIT ${limit}
     FOR UPDATE OF p SKIP LOCKED FOR SHARE OF o SKIP LOCKED`.execute(tx);
   return result.rows.map((r) => ({ metadataLocation: r.metadata_location, metadataJson: r.metadata_json, root: r.root }));
