@@ -18,6 +18,7 @@
 // (documents, files, rows), never with data files.
 import type { Db, Tx } from '../db/database.js';
 import { lockTables, refreshTableStatistics, type LockedTable } from '../db/clone-repository.js';
+import { detachedFromRequest } from '../db/commit-steps.js';
 import { insertNamespaces, swapLockedTables, type LockedSwap } from '../db/clone-rows.js';
 import { validateLevels } from '../catalog/namespace-service.js';
 import { findNamespace, listNamespaceTree, type Namespace } from '../db/namespace-repository.js';
@@ -370,7 +371,7 @@ export class CloneService {
 
   /** ANALYZE of the rows a large clone added to, in the background; a failure only costs plans. */
   private refreshStatistics(): void {
-    void refreshTableStatistics(this.db).catch(() => undefined);
+    detachedFromRequest(() => void refreshTableStatistics(this.db).catch(() => undefined));
   }
 
   /**

@@ -20,6 +20,7 @@
 //   half written by a crash is replaced: its name is unguessable before the clone answered,
 //   and the writer writes what the row holds.
 import type { Db } from '../db/database.js';
+import { detachedFromRequest } from '../db/commit-steps.js';
 import {
   claimPendingMetadataFiles,
   clearPendingMetadataFiles,
@@ -31,6 +32,8 @@ import type { ObjectStore } from '../storage/object-store.js';
 /** Files claimed per transaction, and written at once within it. */
 const CLAIM = 64;
 const CONCURRENCY = 16;
+/** A drain gives up after this many failures (storage is likely refusing every write). */
+const FAILURES_PER_DRAIN = 256;
 
 export interface PendingWriterLog {
   warn(details: object, message: string): void;
@@ -52,7 +55,9 @@ export class PendingMetadataWriter {
 
   /** Starts draining in the background (after a clone commits); errors are logged, the rows stay for the next drain. */
   kick(): void {
-    void this.drain().catch((error: unknown) => this.log.warn({ err: error }, 'writing pending metadata files failed; retried later'));
+    detachedFromRequest(() => {
+      void this.drain().catch((error: unknown) => this.log.warn({ err: error }, 'writing pending metadata files failed; retried later'));
+    });
   }
 
   /**
@@ -70,16 +75,20 @@ export class PendingMetadataWriter {
         do {
           this.again = false;
           await dropAbandonedPendingFiles(this.db);
+          // Files that failed in this drain are left to the next one (periodic), and are not
+          // claimed again now: one file storage keeps refusing never holds up the others.
+          const failed: string[] = [];
           for (;;) {
             const batch = await this.db.transaction().execute(async (tx) => {
-              const claimed = await claimPendingMetadataFiles(tx, CLAIM);
+              const claimed = await claimPendingMetadataFiles(tx, CLAIM, failed);
               const done = await this.writeAll(claimed);
               await clearPendingMetadataFiles(tx, done);
+              const ok = new Set(done);
+              failed.push(...claimed.filter((f) => !ok.has(f.metadataLocation)).map((f) => f.metadataLocation));
               return { claimed: claimed.length, done: done.length };
             });
             written += batch.done;
-            // A batch with failures stops this drain: the next one (periodic) retries them.
-            if (batch.claimed < CLAIM || batch.done < batch.claimed) break;
+            if (batch.claimed < CLAIM || failed.length > FAILURES_PER_DRAIN) break;
           }
         } while (this.again);
       } finally {

@@ -31,6 +31,15 @@ export function runWithCommitSteps<T>(commits: RequestCommits, work: () => T): T
   return current.run(commits, work);
 }
 
+/**
+ * Runs `work` outside any request: work a request starts in the background (writing a clone's
+ * pending files) commits transactions of its own, which must not carry the request's audit
+ * event and idempotency fence a second time.
+ */
+export function detachedFromRequest<T>(work: () => T): T {
+  return current.exit(work);
+}
+
 /** `driver`, with the current request's steps run before each read-write commit. */
 export function commitStepsDriver(driver: Driver): Driver {
   // Read-only transactions change nothing (and could not write).

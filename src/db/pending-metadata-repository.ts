@@ -15,15 +15,17 @@ export interface PendingMetadataFile {
  * Claims up to `limit` pending files for this transaction: rows another writer holds are
  * skipped, and so is a file whose index entry is locked. Each claimed file's index entry is
  * held shared until the transaction ends, so the collector cannot start deleting it while it
- * is being written; a file the collector already deleted (or is deleting) is not claimed.
+ * is being written; a file the collector already deleted (or is deleting) is not claimed, nor
+ * one in `except` (failed already in this drain).
  */
-export async function claimPendingMetadataFiles(tx: Tx, limit: number): Promise<PendingMetadataFile[]> {
+export async function claimPendingMetadataFiles(tx: Tx, limit: number, except: string[] = []): Promise<PendingMetadataFile[]> {
   const result = await sql<{ metadata_location: string; metadata_json: string; root: string }>`
     SELECT p.metadata_location, p.metadata_json, w.location AS root
     FROM pending_metadata_file p
     JOIN iceberg_table t ON t.table_id = p.table_id
     JOIN warehouse w ON w.warehouse_id = t.warehouse_id
     JOIN storage_object o ON o.uri = p.uri AND o.state = 'live'
+    WHERE p.metadata_location <> ALL(${except}::text[])
     ORDER BY p.metadata_location
     LIMIT ${limit}
     FOR UPDATE OF p SKIP LOCKED FOR SHARE OF o SKIP LOCKED`.execute(tx);

@@ -3,14 +3,17 @@
 // and writes its clones' first metadata files right after; a crash in between, the collector
 // and a purge meanwhile stay correct.
 import assert from 'node:assert/strict';
+import { mkdir, rm } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { fileUriToPath } from '../../src/storage/filesystem-store.js';
 import { RestClient, appendSnapshot, bigSnapshotId, simpleSchema } from '../support/rest-client.js';
 import { viewSchema, viewVersion } from '../support/view-fixtures.js';
 import { EAGER_COLLECTOR_ENV, createDatabase, noPostgres, startTestCatalog, type TestCatalog } from '../support/test-catalog.js';
 
 const ext = '/ext/v1/default';
-const TABLES = 40;
+// More than the writer claims at once (64), so one blocked file meets a second batch.
+const TABLES = 70;
 const VIEWS = 3;
 
 describe('set-based tree clones with deferred metadata files', { skip: noPostgres }, () => {
@@ -95,6 +98,9 @@ describe('set-based tree clones with deferred metadata files', { skip: noPostgre
     const loaded = await client.loadTable(first.identifier.namespace, first.identifier.name);
     const file = JSON.parse(Buffer.from((await catalog.store.get(first['metadata-location']))!).toString());
     assert.equal(file['table-uuid'], loaded.body.metadata['table-uuid']);
+    // The clone is one audit event: the writing after it is not the request's work.
+    const events = await sql.query(`SELECT count(*) AS n FROM audit_event WHERE action = 'cloneNamespace'`);
+    assert.equal(events.rows[0].n, '1');
     // One statement per kind of row: lineage rows for every table and view, grants, namespaces.
     const lineage = await sql.query(`SELECT count(DISTINCT operation_id) AS ops, count(*) AS n FROM table_lineage l
       JOIN iceberg_table t ON t.table_id = l.table_id JOIN namespace n ON n.namespace_id = t.namespace_id WHERE n.levels[1] = 'copy1'`);
@@ -149,6 +155,21 @@ describe('set-based tree clones with deferred metadata files', { skip: noPostgre
     await writer.drain();
     const file = JSON.parse(Buffer.from((await catalog.store.get(target))!).toString());
     assert.equal(typeof file['table-uuid'], 'string');
+  });
+
+  test('a file storage keeps refusing stays pending and holds up none of the others', async () => {
+    const writer = catalog.deps.pendingMetadata;
+    const result = await cloneWithWriterDown(['copy5']);
+    // Something in the way of the first file the writer claims (key order): a directory at its
+    // name, so its write and read fail.
+    const blocked = result.tables.map((t) => t['metadata-location']).sort()[0];
+    await mkdir(fileUriToPath(blocked), { recursive: true });
+    assert.equal(await writer.drain(), TABLES + VIEWS - 1);
+    const left = await sql.query('SELECT metadata_location FROM pending_metadata_file');
+    assert.deepEqual(left.rows.map((r) => r.metadata_location), [blocked]);
+    await rm(fileUriToPath(blocked), { recursive: true });
+    assert.equal(await writer.drain(), 1);
+    assert.equal(await pendingCount(), 0);
   });
 
   test('a clone dropped and purged before its files are written never gets them', async () => {
