@@ -143,7 +143,7 @@ export interface TableWrite {
   metadata: TableMetadata;
 }
 
-export async function insertTable(tx: Tx, { record, metadata }: TableWrite, options: { expiresAt?: Date | null } = {}): Promise<void> {
+export async function insertTable(tx: Tx, { record, metadata }: TableWrite): Promise<void> {
   await tx
     .insertInto('iceberg_table')
     .values({
@@ -157,7 +157,6 @@ export async function insertTable(tx: Tx, { record, metadata }: TableWrite, opti
       metadata_location: record.metadataLocation,
       metadata_json: record.metadataJson,
       version: record.version,
-      expires_at: options.expiresAt ?? null,
       source_locations: sql<string[]>`${record.sourceLocations ?? []}::text[]`,
       owner: record.owner ?? null,
     })

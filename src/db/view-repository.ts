@@ -69,7 +69,7 @@ export async function findNameHolder(
 }
 
 /** A new view row and its metadata-file row (the root of its metadata file). */
-export async function insertView(tx: Tx, record: ViewRecord, options: { expiresAt?: Date | null } = {}): Promise<void> {
+export async function insertView(tx: Tx, record: ViewRecord): Promise<void> {
   await tx
     .insertInto('iceberg_table')
     .values({
@@ -84,7 +84,6 @@ export async function insertView(tx: Tx, record: ViewRecord, options: { expiresA
       metadata_location: record.metadataLocation,
       metadata_json: record.metadataJson,
       version: record.version,
-      expires_at: options.expiresAt ?? null,
       owner: record.owner ?? null,
     })
     .execute();
